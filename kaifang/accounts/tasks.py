@@ -1,0 +1,23 @@
+"""Account housekeeping jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from huey import crontab
+from sqlalchemy import delete
+
+from kaifang.accounts.models import PasswordResetToken
+from kaifang.db import utcnow
+from kaifang.tasks.queue import JobContext
+from kaifang.tasks.registry import periodic_job
+
+
+@periodic_job("accounts.purge_reset_tokens", crontab(minute="10", hour="3"))
+def purge_reset_tokens(ctx: JobContext) -> int:
+    """Password-reset tokens are useless a day after they expire: delete them."""
+    with ctx.sessions() as session:
+        result = session.execute(delete(PasswordResetToken).where(
+            PasswordResetToken.expires_at < utcnow() - dt.timedelta(days=1)))
+        session.commit()
+        return result.rowcount

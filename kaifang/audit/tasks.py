@@ -1,0 +1,22 @@
+"""Periodic check of the audit chain: a broken chain shows as a failed job in the operator's console."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from kaifang.audit.chain import verify_chain
+from kaifang.tasks.queue import JobContext
+from kaifang.tasks.registry import periodic_job
+
+
+class AuditChainBroken(RuntimeError):
+    pass
+
+
+@periodic_job("audit.verify_chain", crontab(minute="30", hour="2"))
+def verify_chain_nightly(ctx: JobContext) -> int:
+    with ctx.sessions() as session:
+        result = verify_chain(session)
+    if not result.ok:
+        raise AuditChainBroken(f"audit chain broken at event {result.bad_seq}: {result.problem}")
+    return result.checked

@@ -1,0 +1,21 @@
+"""Principals, the permission vocabulary, ``authorize()`` and the service declarations."""
+
+from kaifang.security.authz import (
+    AUTHENTICATED,
+    PUBLIC,
+    BusinessRuleError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    authorize,
+    query,
+    service,
+)
+from kaifang.security.permissions import ROLE_LABELS_ZH, ROLE_PERMISSIONS, Permission, Role
+from kaifang.security.principal import ANONYMOUS, SYSTEM, OrgRef, Principal, RoleGrant
+
+__all__ = [
+    "ANONYMOUS", "AUTHENTICATED", "PUBLIC", "ROLE_LABELS_ZH", "ROLE_PERMISSIONS", "SYSTEM",
+    "BusinessRuleError", "NotAuthenticated", "NotFound", "OrgRef", "Permission", "PermissionDenied",
+    "Principal", "Role", "RoleGrant", "authorize", "query", "service",
+]

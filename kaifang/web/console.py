@@ -1,0 +1,29 @@
+"""The console menu: each entry shows only to principals holding its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kaifang.security import Permission, Principal
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    href: str
+    label: str  # msgid
+    permission: Permission
+
+
+MENU: list[MenuItem] = [
+    MenuItem("/console", "Overview", Permission.CONSOLE_ENTER),
+    MenuItem("/console/organisations", "Organisations and staff", Permission.STAFF_READ),
+    MenuItem("/console/audit", "Audit trail", Permission.AUDIT_READ),
+    MenuItem("/console/jobs", "Background jobs", Permission.JOBS_READ),
+    MenuItem("/console/calendar", "Working-day calendar", Permission.CALENDAR_MANAGE),
+]
+
+
+def console_menu(principal: Principal | None) -> list[MenuItem]:
+    if principal is None:
+        return []
+    return [m for m in MENU if principal.can(m.permission)]

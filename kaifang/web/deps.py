@@ -1,0 +1,38 @@
+"""Route dependencies: the request's database session and principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from kaifang.security import ANONYMOUS, NotAuthenticated, Permission, Principal, authorize
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_principal(request: Request) -> Principal:
+    return getattr(request.state, "principal", ANONYMOUS)
+
+
+def require_login(principal: Principal = Depends(get_principal)) -> Principal:
+    if not principal.is_authenticated:
+        raise NotAuthenticated()
+    return principal
+
+
+def require(perm: Permission):  # noqa: ANN201 - returns a dependency
+    """A page guard; the service called by the route checks again, this only gives the early answer."""
+
+    def dependency(principal: Principal = Depends(get_principal)) -> Principal:
+        authorize(principal, perm)
+        return principal
+
+    return dependency
