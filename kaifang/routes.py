@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 # Order matters only for readability of the OpenAPI document.
 ROUTER_MODULES = [
@@ -19,12 +21,19 @@ ROUTER_MODULES = [
 ]
 
 
-def include_all(app: FastAPI) -> None:
+def routers() -> Iterator[APIRouter]:
     for name in ROUTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        app.include_router(module.router)
+        yield importlib.import_module(name).router
+
+
+def include_all(app: FastAPI) -> None:
+    for router in routers():
+        app.include_router(router)
+
+
+def api_routes() -> Iterator[APIRoute]:
+    """Every route the app serves from the domain routers (mounted without extra prefixes)."""
+    for router in routers():
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                yield route

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from kaifang.accounts.models import Membership, MembershipChange, Organisation, Region, RulesAcceptance, User
 from kaifang.security import (
@@ -128,7 +128,9 @@ def organisation_roster(session: Session, principal: Principal, org_id: int) -> 
             .where(Membership.org_id == org_id).order_by(Membership.role, User.email)
         ).all()
     ]
-    by = select(User.email).where(User.id == MembershipChange.by_user_id).scalar_subquery()
+    by_user = aliased(User)
+    by = select(by_user.email).where(by_user.id == MembershipChange.by_user_id).correlate(MembershipChange)
+    by = by.scalar_subquery()
     history = [
         (c, email, by_email)
         for c, email, by_email in session.execute(

@@ -163,7 +163,7 @@ class WorkdayCalendar:
         """
         last = self.add_workdays(_shanghai_day(received_at), n)
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=SHANGHAI)
-        return end.astimezone(dt.timezone.utc)
+        return end.astimezone(dt.UTC)
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days d with start < d <= end; negative (the same count) when end < start."""

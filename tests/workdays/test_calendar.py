@@ -1,13 +1,13 @@
 """The working-day calendar and deadlines without a database (A10.1, A20.3 deadlines).
 
-Dates are the official State Council schedules (国务院办公厅关于部分节假日安排的通知):
-- 2024 (国办发明电〔2023〕7号): Spring Festival 02-10..17 off, make-up workdays 02-04 (Sun), 02-18 (Sun);
+Dates are the official State Council schedules (国务院办公厅关于<year>年部分节假日安排的通知):
+- 2024 (notice of 2023-10-25): Spring Festival 02-10..17 off, make-up workdays 02-04 (Sun), 02-18 (Sun);
   National Day 10-01..07 off, make-up workdays 09-29 (Sun), 10-12 (Sat).
-- 2025 (国办发明电〔2024〕12号): Spring Festival 01-28..02-04 off, make-up 01-26 (Sun), 02-08 (Sat);
+- 2025 (notice of 2024-11-12): Spring Festival 01-28..02-04 off, make-up 01-26 (Sun), 02-08 (Sat);
   National Day + Mid-Autumn 10-01..08 off, make-up 09-28 (Sun), 10-11 (Sat).
-- 2026 (国办发明电〔2025〕7号, as chinesecalendar 1.11.0 has it): Spring Festival 02-15..23 off,
-  make-up 02-14 (Sat), 02-28 (Sat); Mid-Autumn 09-25..27 off; National Day 10-01..07 off,
-  make-up 09-20 (Sun), 10-10 (Sat).
+- 2026 (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04; chinesecalendar 1.11.0 agrees):
+  Spring Festival 02-15..23 off, make-up 02-14 (Sat), 02-28 (Sat); Mid-Autumn 09-25..27 off;
+  National Day 10-01..07 off, make-up 09-20 (Sun), 10-10 (Sat).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from kaifang.workdays import (
 )
 
 D = dt.date.fromisoformat
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CAL = WorkdayCalendar()
 
 

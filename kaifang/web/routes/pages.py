@@ -54,7 +54,10 @@ _OPEN_CLASS_CODES = {code for code, _label in OPEN_CLASSES}
 
 
 def safe_next(target: str | None) -> str:
-    """Only a local path may be a redirect target (no open redirect): "/x" yes; "//host", "/\\host", "http:" no."""
+    """Only a local path may be a redirect target (no open redirect).
+
+    "/x" is kept; "//host", "/\\host", "http:..." and anything with control characters become "/".
+    """
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/"
     if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
@@ -67,7 +70,9 @@ def _catalog_url(**params: str) -> str:
     return "/catalog?" + urlencode(kept) if kept else "/catalog"
 
 
-def _facet(options: list[tuple[str, str]], selected: str, name: str, current: dict[str, str]) -> list[dict[str, Any]]:
+def _facet(
+    options: list[tuple[str, str]], selected: str, name: str, current: dict[str, str],
+) -> list[dict[str, Any]]:
     """Facet values as links: choosing a value filters by it, choosing the selected value clears it."""
     return [
         {

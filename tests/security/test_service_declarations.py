@@ -1,0 +1,56 @@
+"""Every public domain function that takes (session, principal) declares its permission."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import kaifang
+from kaifang.security import Permission
+from kaifang.security.authz import AUTHENTICATED, PUBLIC
+
+
+# Helpers that take (session, principal) but run inside a declared service's transaction, never on their own.
+INTERNAL = {"kaifang.audit.chain.record"}
+
+
+def _domain_functions():
+    for info in pkgutil.walk_packages(kaifang.__path__, "kaifang."):
+        if ".migrations" in info.name or info.name.endswith(".cli"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(obj):
+                continue
+            if getattr(obj, "__module__", None) != module.__name__ and not hasattr(obj, "__wrapped__"):
+                continue
+            target = inspect.unwrap(obj)
+            if target.__module__ != module.__name__:
+                continue
+            params = list(inspect.signature(target).parameters)
+            if params[:2] == ["session", "principal"] and f"{module.__name__}.{name}" not in INTERNAL:
+                yield f"{module.__name__}.{name}", obj
+
+
+def test_every_service_and_query_declares_a_permission():
+    functions = dict(_domain_functions())
+    assert len(functions) > 20, "the scan found the domain functions"
+    undeclared = [n for n, f in functions.items() if not hasattr(f, "__kaifang_permission__")]
+    assert undeclared == [], f"declare a permission with @service/@query: {undeclared}"
+    for name, func in functions.items():
+        perm = func.__kaifang_permission__
+        assert perm in (PUBLIC, AUTHENTICATED) or perm in set(Permission), name
+
+
+def test_public_declarations_are_a_short_reviewed_list():
+    public = sorted(n for n, f in _domain_functions() if f.__kaifang_permission__ == PUBLIC)
+    assert public == sorted([
+        "kaifang.accounts.queries.list_regions",
+        "kaifang.accounts.queries.load_principal",
+        "kaifang.accounts.services.authenticate",
+        "kaifang.accounts.services.register_user",
+        "kaifang.accounts.services.request_password_reset",
+        "kaifang.accounts.services.reset_password",
+        "kaifang.workdays.queries.load_calendar",
+    ]), "a new PUBLIC function must be reviewed and added here"
