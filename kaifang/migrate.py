@@ -31,8 +31,9 @@ def check(url: str) -> None:
     command.check(alembic_config(url))
 
 
-def is_at_head(engine: Engine) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
-    with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return current == heads
+def is_at_head(bind: Engine | Connection) -> bool:
+    heads = set(ScriptDirectory.from_config(alembic_config(str(bind.engine.url))).get_heads())
+    if isinstance(bind, Connection):
+        return set(MigrationContext.configure(bind).get_current_heads()) == heads
+    with bind.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
