@@ -15,7 +15,7 @@ class MenuItem:
 
 
 MENU: list[MenuItem] = [
-    MenuItem("/console", "Overview", Permission.CONSOLE_ENTER),
+    MenuItem("/console", "Console overview", Permission.CONSOLE_ENTER),
     MenuItem("/console/organisations", "Organisations and staff", Permission.STAFF_READ),
     MenuItem("/console/audit", "Audit trail", Permission.AUDIT_READ),
     MenuItem("/console/jobs", "Background jobs", Permission.JOBS_READ),

@@ -30,6 +30,7 @@ TEMPLATE_DIRS = [
     PKG / "web" / "templates" / "console",
     PKG / "audit" / "templates",
     PKG / "tasks" / "templates",
+    PKG / "workdays" / "templates",
 ]
 PY_ROOT = PKG / "accounts"
 

@@ -48,6 +48,7 @@ def calendar_page(request: Request, db: DB, principal: Manager, year: int = 0, r
             at = dt.datetime.fromisoformat(received)
             at = at if at.tzinfo else at.replace(tzinfo=workdays.SHANGHAI)
             calc["due"] = workdays.load_calendar(db, principal).deadline(at, days)
+            calc["due_day"] = workdays.due_day(calc["due"])
         except ValueError:
             calc["error"] = gettext_("This is not a valid date: write it as YYYY-MM-DD.")
         except BusinessRuleError as exc:
