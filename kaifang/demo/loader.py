@@ -11,7 +11,7 @@ from kaifang.accounts import organisations, services
 from kaifang.accounts.models import Organisation, Region, User
 from kaifang.accounts.schemas import OrganisationInput, Registration
 from kaifang.config import Settings
-from kaifang.security import ANONYMOUS, SYSTEM
+from kaifang.security import ANONYMOUS, SYSTEM, BusinessRuleError
 
 DEMO_PASSWORD = "Kaifang-demo-2026"
 
@@ -67,8 +67,8 @@ def _user(session: Session, email: str, name: str, kind: str = "natural", **extr
 def _member(session: Session, org_id: int, email: str, role: str) -> None:
     try:
         organisations.add_member(session, SYSTEM, org_id, email, role, "演示数据")
-    except Exception as exc:  # already a member: the loader is idempotent
-        if "already holds" not in str(exc):
+    except BusinessRuleError as exc:  # already a member: the loader is idempotent
+        if "already holds" not in exc.message:
             raise
 
 
@@ -77,12 +77,12 @@ def load_demo(session: Session, settings: Settings) -> list[DemoAccount]:
         raise RuntimeError("demo data is never loaded in production (KAIFANG_ENV=production)")
     accounts: list[DemoAccount] = []
 
-    def account(email: str, name: str, label: str, org_id: int | None, org_name: str | None, role: str | None,
+    def account(email: str, name: str, label: str, org_id: int | None, org_label: str | None, role: str | None,
                 **extra: str) -> None:
         _user(session, email, name, **extra)
         if org_id is not None and role:
             _member(session, org_id, email, role)
-        accounts.append(DemoAccount(email, name, label, org_name))
+        accounts.append(DemoAccount(email, name, label, org_label))
 
     city_bureau = _org(session, "苏州市大数据管理局", "bureau", CITY)
     operator = _org(session, "苏州市信息中心", "operator", CITY)

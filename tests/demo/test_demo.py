@@ -1,0 +1,32 @@
+"""Demo data: a realistic Suzhou set-up, idempotent, never in production."""
+
+import pytest
+from sqlalchemy import func, select
+
+from kaifang.accounts.models import Membership, Organisation, User
+from kaifang.demo import load_demo
+from kaifang.security import Role
+
+
+def test_demo_has_every_role_and_twelve_providers_A17_1(session, settings):
+    accounts = load_demo(session, settings)
+    assert session.execute(select(func.count()).where(Organisation.kind == "provider")).scalar_one() >= 12
+    domains = set(session.execute(select(Organisation.domain).where(Organisation.kind == "provider")).scalars())
+    assert len(domains) == 16, "every priority domain of A17.1 has a provider"
+    roles = set(session.execute(select(Membership.role)).scalars())
+    assert roles == {r.value for r in Role} - {"user"}
+    bureaus = session.execute(select(func.count()).where(Organisation.kind == "bureau")).scalar_one()
+    assert bureaus == 11, "the city bureau and one per county-level unit"
+    assert {a.email for a in accounts} <= set(session.execute(select(User.email)).scalars())
+
+
+def test_demo_loads_twice_without_duplicates(session, settings):
+    load_demo(session, settings)
+    users = session.execute(select(func.count()).select_from(User)).scalar_one()
+    load_demo(session, settings)
+    assert session.execute(select(func.count()).select_from(User)).scalar_one() == users
+
+
+def test_demo_is_refused_in_production(session, settings):
+    with pytest.raises(RuntimeError, match="never loaded in production"):
+        load_demo(session, settings.model_copy(update={"env": "production"}))
