@@ -127,8 +127,8 @@ def create_operator(email: str, name: str, org_name: str, password: str) -> None
                 accept_rules=True))
             organisations.add_member(session, SYSTEM, org_id, email, "operator", "created from the command line")
         except BusinessRuleError as exc:
-            detail = getattr(exc, "errors", None) or exc.message
-            raise click.ClickException(str(detail)) from exc
+            errors = getattr(exc, "errors", None) or {"": exc.message}
+            raise click.ClickException("; ".join(f"{k}: {v}" if k else v for k, v in errors.items())) from exc
     click.echo(f"operator {email} created in {org_name}")
 
 
@@ -149,11 +149,14 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 
     with _sessions()() as session:
         cal = load_calendar(session, ANONYMOUS)
+    from kaifang.web.i18n import gettext_in
+    from kaifang.workdays import due_day
+
     try:
         due = cal.deadline(received.replace(tzinfo=ZoneInfo("Asia/Shanghai")), days)
     except CalendarNotCovered as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"due at {due.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} (Asia/Shanghai)")
+        raise click.ClickException(gettext_in("en", exc.message, **exc.params)) from exc
+    click.echo(f"due by 24:00 on {due_day(due).isoformat()} (Asia/Shanghai)")
 
 
 @calendar.command("import")
@@ -165,14 +168,20 @@ def calendar_import(path: Path, declare_year: int | None) -> None:
     from kaifang.workdays import declare_year as declare
     from kaifang.workdays import import_overrides
 
+    from kaifang.web.i18n import gettext_in
+    from kaifang.workdays import ImportErrors
+
     with _sessions()() as session:
         try:
-            n = import_overrides(session, SYSTEM, path.read_text(encoding="utf-8-sig"))
+            loaded = import_overrides(session, SYSTEM, path.read_text(encoding="utf-8-sig"))
             if declare_year:
                 declare(session, SYSTEM, declare_year, f"imported from {path.name}")
+        except ImportErrors as exc:
+            lines = "\n".join(f"  {path}:{n}: {gettext_in('en', msgid, **params)}" for n, msgid, params in exc.errors)
+            raise click.ClickException(f"nothing was imported; bad lines:\n{lines}") from exc
         except BusinessRuleError as exc:
-            raise click.ClickException(str(exc.params.get("details") or exc.message)) from exc
-    click.echo(f"{n} overrides loaded")
+            raise click.ClickException(gettext_in("en", exc.message, **exc.params)) from exc
+    click.echo(f"{len(loaded)} overrides loaded" + (f"; {declare_year} declared" if declare_year else ""))
 
 
 if __name__ == "__main__":

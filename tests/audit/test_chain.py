@@ -92,3 +92,28 @@ def test_secrets_are_never_written_to_the_trail(session):
 def test_head_tracks_the_last_event(session, events):
     head = session.get(AuditHead, 1)
     assert (head.seq, head.hash) == (5, events[-1].hash)
+
+
+def test_events_from_http_carry_request_id_and_ip_A9_4(client, session):
+    from tests.personas import post_form
+
+    r = post_form(client, "/register", {"kind": "natural", "email": "ip@example.cn", "display_name": "某人",
+                                        "password": "Audit-trail-2026", "password_confirm": "Audit-trail-2026",
+                                        "accept_rules": "yes"})
+    assert r.status_code == 303
+    ev = session.execute(select(AuditEvent).where(AuditEvent.action == "accounts.register")).scalar_one()
+    assert ev.request_id == r.headers["x-request-id"]
+    assert ev.ip == "testclient"
+    assert ev.actor_label == "ip@example.cn"
+
+
+def test_nightly_verification_job_fails_loudly_on_a_broken_chain_A9_4(sessions, settings, session, events):
+    from kaifang.audit.tasks import AuditChainBroken, verify_chain_nightly
+    from kaifang.tasks import JobContext
+
+    ctx = JobContext(sessions, settings)
+    assert verify_chain_nightly(ctx) == 5
+    _raw_update(session, 4, actor_label="intruder")
+    session.commit()
+    with pytest.raises(AuditChainBroken, match="event 4"):
+        verify_chain_nightly(ctx)
