@@ -11,7 +11,7 @@ import click
 from kaifang.config import get_settings
 
 
-def _sessions():  # noqa: ANN202
+def _sessions():
     from kaifang.db import make_engine, make_sessionmaker
     from kaifang.tasks import JobQueue
 
@@ -165,11 +165,9 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 def calendar_import(path: Path, declare_year: int | None) -> None:
     """Load overrides from a file of lines `YYYY-MM-DD,workday|holiday,note`."""
     from kaifang.security import SYSTEM, BusinessRuleError
-    from kaifang.workdays import declare_year as declare
-    from kaifang.workdays import import_overrides
-
     from kaifang.web.i18n import gettext_in
-    from kaifang.workdays import ImportErrors
+    from kaifang.workdays import ImportErrors, import_overrides
+    from kaifang.workdays import declare_year as declare
 
     with _sessions()() as session:
         try:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     rules_version: str = "2026-01"
 
     @model_validator(mode="after")
-    def _fill_defaults(self) -> "Settings":
+    def _fill_defaults(self) -> Settings:
         self.var_dir = Path(self.var_dir).resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'kaifang.db'}"

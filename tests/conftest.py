@@ -39,7 +39,7 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 - aiosmtpd hook
+    async def handle_DATA(self, server, session, envelope):
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(msg)  # type: ignore[arg-type]
@@ -117,11 +117,11 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(settings: Settings, sessions: sessionmaker[Session]):  # noqa: ANN201
+def app(settings: Settings, sessions: sessionmaker[Session]):
     return create_app(settings, sessions=sessions, queue=sessions.kw["info"]["queue"], start_worker=False)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+def client(app) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         yield c

@@ -95,6 +95,6 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> None:
     assert response.status_code == 303, response.text[:500]
 
 
-def post_form(client: TestClient, path: str, data: dict[str, str], token_from: str | None = None):  # noqa: ANN201
+def post_form(client: TestClient, path: str, data: dict[str, str], token_from: str | None = None):
     token = csrf_from(client, token_from or path)
     return client.post(path, data={**data, "csrf_token": token})

@@ -25,3 +25,15 @@ def test_regions_are_suzhou_and_its_ten_county_level_units(session):
 def test_naming_convention_applies(engine):
     fks = inspect(engine).get_foreign_keys("membership")
     assert {fk["name"] for fk in fks} == {"fk_membership_org_id_organisation", "fk_membership_user_id_user_account"}
+
+
+def test_code_passes_the_linter():
+    """ruff keeps the style rules of pyproject.toml (imports sorted, no unused names, no bare mistakes)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-m", "ruff", "check", "kaifang", "tests"], cwd=root, capture_output=True,
+                       text=True, check=False)
+    assert r.returncode == 0, r.stdout[-3000:]

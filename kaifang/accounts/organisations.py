@@ -83,7 +83,9 @@ def _check_role_assignment(principal: Principal, org: Organisation, role: Role) 
 
 
 @service(Permission.STAFF_MANAGE)
-def add_member(session: Session, principal: Principal, org_id: int, email: str, role: str, reason: str = "") -> Membership:
+def add_member(
+    session: Session, principal: Principal, org_id: int, email: str, role: str, reason: str = ""
+) -> Membership:
     """A35.1: register a user as chief data officer, data staff, or another role of the organisation."""
     org = session.get(Organisation, org_id)
     if org is None:

@@ -68,7 +68,7 @@ def list_regions(session: Session, principal: Principal) -> list[Region]:
     return list(session.execute(select(Region).order_by(Region.sort_order, Region.code)).scalars())
 
 
-def _visible_orgs(principal: Principal, perm: Permission):  # noqa: ANN202 - a SQL clause
+def _visible_orgs(principal: Principal, perm: Permission):
     """The organisations ``perm`` reaches for this principal, as a WHERE clause."""
     if principal.reaches_everything(perm):
         return select(Organisation)

@@ -12,4 +12,4 @@ class RequestContext:
     ip: str | None = None
 
 
-current_request: ContextVar[RequestContext] = ContextVar("kaifang_request", default=RequestContext())
+current_request: ContextVar[RequestContext] = ContextVar("kaifang_request", default=RequestContext())  # noqa: B039 - frozen

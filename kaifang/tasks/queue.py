@@ -139,7 +139,8 @@ class JobQueue:
 
 def _summary(kwargs: dict[str, Any]) -> str:
     # Never show secrets (a reset link sits in a mail body) to the operator.
-    safe = {k: ("***" if any(s in k for s in ("password", "token", "secret", "body")) else v) for k, v in kwargs.items()}
+    hidden = ("password", "token", "secret", "body")
+    safe = {k: ("***" if any(s in k for s in hidden) else v) for k, v in kwargs.items()}
     return json.dumps(safe, ensure_ascii=False, default=str)[:1000]
 
 

@@ -28,7 +28,7 @@ def require_login(principal: Principal = Depends(get_principal)) -> Principal:
     return principal
 
 
-def require(perm: Permission):  # noqa: ANN201 - returns a dependency
+def require(perm: Permission):
     """A page guard; the service called by the route checks again, this only gives the early answer."""
 
     def dependency(principal: Principal = Depends(get_principal)) -> Principal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -26,7 +27,7 @@ def events(session):
 def test_each_service_write_appends_a_chained_event_A9_4(events):
     assert [e.seq for e in events] == list(range(1, 6))
     assert events[0].prev_hash == GENESIS
-    for prev, ev in zip(events, events[1:], strict=False):
+    for prev, ev in itertools.pairwise(events):
         assert ev.prev_hash == prev.hash
         assert ev.hash == event_hash(ev)
     assert json.loads(events[0].changes)["after"]["name"] == "审计测试机构0"

@@ -16,7 +16,7 @@ def run(tmp_path):
 
     def call(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "kaifang.cli", *args], env={**env, **(extra_env or {})},
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
 
     assert call("migrate").returncode == 0
     return call

@@ -10,7 +10,6 @@ import kaifang
 from kaifang.security import Permission
 from kaifang.security.authz import AUTHENTICATED, PUBLIC
 
-
 # Helpers that take (session, principal) but run inside a declared service's transaction, never on their own.
 INTERNAL = {"kaifang.audit.chain.record"}
 

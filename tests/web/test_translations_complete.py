@@ -94,7 +94,7 @@ def python_msgids() -> dict[str, str]:
                     found.setdefault(v, where)
 
         for scope in _scopes(tree):
-            body = scope.body if isinstance(scope, ast.Module) else scope.body  # type: ignore[attr-defined]
+            body = scope.body  # type: ignore[attr-defined]
             nodes = [n for stmt in body for n in ast.walk(stmt)]
             # Local variables holding a literal (e.g. ``generic = "The e-mail address or password is wrong."``).
             local: dict[str, list[str]] = {}
@@ -161,8 +161,10 @@ def test_the_scan_finds_msgids() -> None:
         "The password must be at least 10 characters long.",
         "Please enter the organisation's name.",
         "The two passwords do not match.",
-        "The unified social credit code contains characters it never uses "
-        "(positions 3-8 are digits; I, O, S, V and Z never appear).",
+        (
+            "The unified social credit code contains characters it never uses "
+            "(positions 3-8 are digits; I, O, S, V and Z never appear)."
+        ),
         "Unknown organisation type.",
         "This role cannot be held in this kind of organisation.",
     } <= set(python)

@@ -65,14 +65,14 @@ def register(
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "") -> Response:  # noqa: A002
+def login_form(request: Request, next: str = "") -> Response:
     return render(request, "accounts/login.html", {"next": safe_next(next, ""), "email": "", "error": None})
 
 
 @router.post("/login")
 def login(
     request: Request, db: DB, principal: Me, email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",  # noqa: A002
+    password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
 ) -> Response:
     result = services.authenticate(db, principal, email, password)
     if result.user is None:
