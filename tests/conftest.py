@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -14,6 +15,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,6 +73,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture
+def committed_database_url(tmp_path, database_url):
+    """A separate database with committed data: SQLite file, or a throw-away PostgreSQL database."""
+    if database_url.startswith("postgresql"):
+        name = f"kaifang_cli_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = database_url.rsplit("/", 1)[0] + "/" + name
+        yield url
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path / 'cli.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,13 @@ from kaifang.tasks.registry import JOBS, JobSpec
 log = logging.getLogger("kaifang.tasks")
 
 
+class EmbeddedConsumer(Consumer):
+    """A consumer inside the web process: the web server owns the process's signals, so leave them alone."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
 @dataclass
 class JobContext:
     """What a running job gets: a session factory and the settings."""
@@ -127,8 +134,9 @@ class JobQueue:
     # -- the embedded worker ---------------------------------------------------------------------
     def start_worker(self, workers: int = 1) -> None:
         if self._consumer is None and not self.huey.immediate:
-            self._consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                                       check_worker_health=False)
+            # Short polling delays so that shutting the web process down never waits long for idle workers.
+            self._consumer = EmbeddedConsumer(self.huey, workers=workers, worker_type="thread", periodic=True,
+                                              check_worker_health=False, max_delay=2.0, shutdown_timeout=15)
             self._consumer.start()
 
     def stop_worker(self) -> None:

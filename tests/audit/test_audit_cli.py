@@ -6,10 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 
-import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from kaifang import migrate
 from kaifang.accounts import organisations
@@ -20,24 +18,6 @@ from kaifang.security import SYSTEM
 from kaifang.tasks import JobQueue
 
 
-@pytest.fixture
-def committed_db(tmp_path, database_url):
-    """A separate database with committed data: SQLite file, or a throw-away PostgreSQL database."""
-    if database_url.startswith("postgresql"):
-        name = f"kaifang_cli_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = database_url.rsplit("/", 1)[0] + "/" + name
-        yield url
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        yield f"sqlite:///{tmp_path / 'cli.db'}"
-
-
 def _run(url, tmp_path):
     env = {**os.environ, "KAIFANG_DATABASE_URL": url, "KAIFANG_VAR_DIR": str(tmp_path / "var"),
            "KAIFANG_JOBS_BACKEND": "immediate"}
@@ -45,9 +25,9 @@ def _run(url, tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_audit_verify_command_A9_4(committed_db, tmp_path):
-    migrate.upgrade(committed_db)
-    settings = Settings(env="test", var_dir=tmp_path / "var", database_url=committed_db, secret_key="x",
+def test_audit_verify_command_A9_4(committed_database_url, tmp_path):
+    migrate.upgrade(committed_database_url)
+    settings = Settings(env="test", var_dir=tmp_path / "var", database_url=committed_database_url, secret_key="x",
                         jobs_backend="immediate")
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
@@ -57,13 +37,13 @@ def test_audit_verify_command_A9_4(committed_db, tmp_path):
             organisations.create_organisation(session, SYSTEM, OrganisationInput(
                 name=f"命令行测试{i}", kind="provider", region_code="320500"))
 
-    ok = _run(committed_db, tmp_path)
+    ok = _run(committed_database_url, tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "3 events verified" in ok.stdout
 
     with engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET actor_label = 'intruder' WHERE seq = 2"))
-    broken = _run(committed_db, tmp_path)
+    broken = _run(committed_database_url, tmp_path)
     engine.dispose()
     assert broken.returncode == 1
     assert "event 2" in broken.stderr and "altered" in broken.stderr
