@@ -39,7 +39,7 @@ def server(committed_database_url, tmp_path):
     cli = [sys.executable, "-m", "kaifang.cli"]
     for args in (["migrate"], ["demo", "load"]):
         subprocess.run([*cli, *args], env=env, check=True, capture_output=True, timeout=180)
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
+    log = open(tmp_path / "server.log", "w")  # closed in the finally below
     proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
