@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint bench clean migration
+.PHONY: setup run test lint clean migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

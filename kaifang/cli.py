@@ -54,11 +54,13 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 @click.option("--workers", default=2, show_default=True)
-def worker(workers: int) -> None:
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="run the periodic scheduler; with several worker processes, enable it on exactly one")
+def worker(workers: int, periodic: bool) -> None:
     """Run background jobs (production: KAIFANG_JOBS_BACKEND=redis)."""
     factory = _sessions()
     queue = factory.kw["info"]["queue"]
-    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic)
     consumer.run()
 
 
@@ -114,18 +116,19 @@ def create_operator(email: str, name: str, org_name: str, password: str) -> None
     from kaifang.accounts import organisations, services
     from kaifang.accounts.models import Organisation
     from kaifang.accounts.schemas import OrganisationInput, Registration
-    from kaifang.security import ANONYMOUS, SYSTEM, BusinessRuleError
+    from kaifang.security import ANONYMOUS, SYSTEM, BusinessRuleError, atomic
 
     with _sessions()() as session:
         try:
-            org_id = session.execute(select(Organisation.id).where(Organisation.name == org_name)).scalar()
-            if org_id is None:
-                org_id = organisations.create_organisation(session, SYSTEM, OrganisationInput(
-                    name=org_name, kind="operator", region_code="320500")).id
-            services.register_user(session, ANONYMOUS, Registration(
-                kind="natural", email=email, display_name=name, password=password, password_confirm=password,
-                accept_rules=True))
-            organisations.add_member(session, SYSTEM, org_id, email, "operator", "created from the command line")
+            with atomic(session):
+                org_id = session.execute(select(Organisation.id).where(Organisation.name == org_name)).scalar()
+                if org_id is None:
+                    org_id = organisations.create_organisation(session, SYSTEM, OrganisationInput(
+                        name=org_name, kind="operator", region_code="320500")).id
+                services.register_user(session, ANONYMOUS, Registration(
+                    kind="natural", email=email, display_name=name, password=password, password_confirm=password,
+                    accept_rules=True))
+                organisations.add_member(session, SYSTEM, org_id, email, "operator", "created from the command line")
         except BusinessRuleError as exc:
             errors = getattr(exc, "errors", None) or {"": exc.message}
             raise click.ClickException("; ".join(f"{k}: {v}" if k else v for k, v in errors.items())) from exc
@@ -164,16 +167,17 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 @click.option("--declare-year", type=int, help="also declare this year fully loaded")
 def calendar_import(path: Path, declare_year: int | None) -> None:
     """Load overrides from a file of lines `YYYY-MM-DD,workday|holiday,note`."""
-    from kaifang.security import SYSTEM, BusinessRuleError
+    from kaifang.security import SYSTEM, BusinessRuleError, atomic
     from kaifang.web.i18n import gettext_in
     from kaifang.workdays import ImportErrors, import_overrides
     from kaifang.workdays import declare_year as declare
 
     with _sessions()() as session:
         try:
-            loaded = import_overrides(session, SYSTEM, path.read_text(encoding="utf-8-sig"))
-            if declare_year:
-                declare(session, SYSTEM, declare_year, f"imported from {path.name}")
+            with atomic(session):  # the overrides and the declaration land together, or not at all
+                loaded = import_overrides(session, SYSTEM, path.read_text(encoding="utf-8-sig"))
+                if declare_year:
+                    declare(session, SYSTEM, declare_year, f"imported from {path.name}")
         except ImportErrors as exc:
             lines = "\n".join(f"  {path}:{n}: {gettext_in('en', msgid, **params)}" for n, msgid, params in exc.errors)
             raise click.ClickException(f"nothing was imported; bad lines:\n{lines}") from exc

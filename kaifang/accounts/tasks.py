@@ -13,7 +13,8 @@ from kaifang.tasks.queue import JobContext
 from kaifang.tasks.registry import periodic_job
 
 
-@periodic_job("accounts.purge_reset_tokens", crontab(minute="10", hour="3"))
+# Huey schedules in UTC: 19:10 UTC is 03:10 in Beijing.
+@periodic_job("accounts.purge_reset_tokens", crontab(minute="10", hour="19"))
 def purge_reset_tokens(ctx: JobContext) -> int:
     """Password-reset tokens are useless a day after they expire: delete them."""
     with ctx.sessions() as session:

@@ -13,7 +13,8 @@ class AuditChainBroken(RuntimeError):
     pass
 
 
-@periodic_job("audit.verify_chain", crontab(minute="30", hour="2"))
+# Huey schedules in UTC: 18:30 UTC is 02:30 in Beijing.
+@periodic_job("audit.verify_chain", crontab(minute="30", hour="18"))
 def verify_chain_nightly(ctx: JobContext) -> int:
     with ctx.sessions() as session:
         result = verify_chain(session)

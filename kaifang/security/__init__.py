@@ -7,6 +7,7 @@ from kaifang.security.authz import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    atomic,
     authorize,
     query,
     service,
@@ -17,5 +18,5 @@ from kaifang.security.principal import ANONYMOUS, SYSTEM, OrgRef, Principal, Rol
 __all__ = [
     "ANONYMOUS", "AUTHENTICATED", "PUBLIC", "ROLE_LABELS_ZH", "ROLE_PERMISSIONS", "SYSTEM",
     "BusinessRuleError", "NotAuthenticated", "NotFound", "OrgRef", "Permission", "PermissionDenied",
-    "Principal", "Role", "RoleGrant", "authorize", "query", "service",
+    "Principal", "Role", "RoleGrant", "atomic", "authorize", "query", "service",
 ]

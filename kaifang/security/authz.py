@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
@@ -54,6 +55,23 @@ def authorize(principal: Principal, perm: Permission, org: OrgRef | None = None,
     raise PermissionDenied()
 
 
+@contextmanager
+def atomic(session: Session) -> Iterator[None]:
+    """One unit of work: services called inside it commit together at its end, or not at all."""
+    depth = session.info.get("service_depth", 0)
+    session.info["service_depth"] = depth + 1
+    try:
+        yield
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info["service_depth"] = depth
+
+
 def _declare(kind: str, permission: Permission | str, commit: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
@@ -67,19 +85,8 @@ def _declare(kind: str, permission: Permission | str, commit: bool) -> Callable[
                 authorize(principal, Permission(permission))
             if not commit:
                 return func(*args, **kwargs)
-            depth = session.info.get("service_depth", 0)
-            session.info["service_depth"] = depth + 1
-            try:
-                result = func(*args, **kwargs)
-                if depth == 0:
-                    session.commit()
-                return result
-            except BaseException:
-                if depth == 0:
-                    session.rollback()
-                raise
-            finally:
-                session.info["service_depth"] = depth
+            with atomic(session):
+                return func(*args, **kwargs)
 
         wrapper.__kaifang_kind__ = kind  # type: ignore[attr-defined]
         wrapper.__kaifang_permission__ = permission  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ class Permission(StrEnum):
     SELF_READ = "accounts:self:read"
     SELF_UPDATE = "accounts:self:update"
     # Organisations and memberships (operator console).
-    ORGS_READ = "accounts:organisations:read"
     ORGS_MANAGE = "accounts:organisations:manage"
     # A35.1: agencies register their chief data officer and data staff with the bureau.
     STAFF_READ = "accounts:staff:read"
@@ -22,7 +21,6 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit:chain:verify"
     # Background jobs.
     JOBS_READ = "tasks:jobs:read"
-    JOBS_MANAGE = "tasks:jobs:manage"
     # Working-day calendar overrides.
     CALENDAR_MANAGE = "workdays:calendar:manage"
 
@@ -58,15 +56,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.STAFF_MANAGE}
     ),
     Role.DISTRICT_BUREAU: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.ORGS_READ}
+        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ}
     ),
     Role.CITY_BUREAU: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.ORGS_READ}
+        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ}
     ),
     Role.OPERATOR: frozenset(set(Permission)),
     Role.EXPERT: frozenset(_USER | {Permission.CONSOLE_ENTER}),
     Role.SUPERVISOR: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.AUDIT_READ, Permission.ORGS_READ, Permission.STAFF_READ}
+        _USER | {Permission.CONSOLE_ENTER, Permission.AUDIT_READ, Permission.STAFF_READ}
     ),
 }
 

@@ -101,9 +101,6 @@ class JobQueue:
         message.id = task_id
         self.huey.enqueue(message)
 
-    def retry_failed(self, session: Session, record: JobRecord, kwargs: dict[str, Any]) -> None:
-        session.info.setdefault("pending_jobs", []).append((self, record.name, record.task_id, kwargs))
-
     # -- tracking --------------------------------------------------------------------------------
     def _on_signal(self, signal: str, task: Any, exc: BaseException | None = None) -> None:
         values: dict[str, Any] = {"updated_at": utcnow()}

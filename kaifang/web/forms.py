@@ -7,9 +7,11 @@ from kaifang.web.i18n import gettext_
 
 def safe_next(target: str | None, default: str = "/") -> str:
     """A local path to go to after a form, never another site (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    return target
 
 
 def translate_errors(errors: dict[str, str]) -> dict[str, str]:

@@ -58,3 +58,15 @@ def test_create_operator(run):
     assert r.returncode == 0, r.stderr
     r = run("create-operator", "--email", "ops@example.cn", "--name", "运维", "--password", "Strong-pass-2026")
     assert r.returncode == 1 and "already exists" in r.stderr
+
+
+def test_calendar_import_and_declaration_land_together(run, tmp_path):
+    """A failed declaration (no weekday holiday for 2027 in the file) rolls the imported overrides back too."""
+    only_makeup = tmp_path / "makeup.csv"
+    only_makeup.write_text("2027-02-06,workday,春节调休\n", encoding="utf-8")
+    r = run("calendar", "import", str(only_makeup), "--declare-year", "2027")
+    assert r.returncode == 1
+    full = tmp_path / "full.csv"
+    full.write_text("2027-02-06,workday,春节调休\n2027-02-08,holiday,春节\n", encoding="utf-8")
+    r = run("calendar", "import", str(full), "--declare-year", "2027")
+    assert r.returncode == 0 and "2 overrides loaded" in r.stdout, r.stderr

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kaifang.web import i18n
 from kaifang.web.csrf import csrf_protect
+from kaifang.web.forms import safe_next
 from kaifang.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -51,18 +52,6 @@ MAX_QUERY_LENGTH = 200
 
 _DOMAIN_CODES = {code for code, _label in PRIORITY_DOMAINS}
 _OPEN_CLASS_CODES = {code for code, _label in OPEN_CLASSES}
-
-
-def safe_next(target: str | None) -> str:
-    """Only a local path may be a redirect target (no open redirect).
-
-    "/x" is kept; "//host", "/\\host", "http:..." and anything with control characters become "/".
-    """
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
-        return "/"
-    return target
 
 
 def _catalog_url(**params: str) -> str:
