@@ -24,6 +24,7 @@ from kaifang.security import ANONYMOUS
 from kaifang.tasks import JobQueue
 from kaifang.web import i18n
 from kaifang.web.errors import install_error_handlers
+from kaifang.web.ratelimit import make_rate_limiter
 
 log = logging.getLogger("kaifang")
 
@@ -103,6 +104,7 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.queue = queue
+    app.state.rate_limiter = make_rate_limiter(settings)
 
     app.add_middleware(RequestContextMiddleware, sessions=sessions)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="kaifang_session",

@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout: float = 10.0
 
+    # Data engine: uploads, query limits, exports.
+    max_upload_bytes: int = 2 * 1024**3
+    api_max_limit: int = 1000
+    api_default_limit: int = 100
+    query_timeout_seconds: float = 10.0
+    query_memory_limit: str = "512MB"
+    # Calls per minute to the data API and downloads: anonymous (per IP) and with a key or a session.
+    rate_limit_backend: Literal["memory", "redis"] = "memory"
+    rate_limit_anonymous: int = 60
+    rate_limit_identified: int = 1200
+
     session_max_age: int = 14 * 24 * 3600
     cookie_secure: bool = False
     login_max_failures: int = 5

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kaifang.security import BusinessRuleError, NotAuthenticated, NotFound, PermissionDenied
+from kaifang.web.apideps import ApiError
 from kaifang.web.i18n import gettext_
 from kaifang.web.templating import render
 
@@ -38,6 +39,11 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return JSONResponse({"error": {"status": exc.status, "message": gettext_(exc.msgid)}},
+                            status_code=exc.status, headers=exc.headers)
+
     @app.exception_handler(NotAuthenticated)
     async def _login_first(request: Request, exc: NotAuthenticated) -> Response:
         if _is_api(request) or request.method != "GET":

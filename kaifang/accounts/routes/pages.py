@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from kaifang.accounts import queries, services
+from kaifang.accounts import apikeys, queries, services
 from kaifang.accounts.schemas import ProfileUpdate, Registration
 from kaifang.accounts.services import ValidationErrors
 from kaifang.security import BusinessRuleError, Principal
@@ -130,11 +130,33 @@ def reset(
 
 @router.get("/me")
 def personal_centre(request: Request, db: DB, principal: SignedIn) -> Response:
-    profile = queries.my_profile(db, principal)
-    settings = request.app.state.settings
+    return _me(request, db, principal)
+
+
+def _me(request: Request, db: Session, principal: Principal, errors: dict | None = None,
+        new_key: str | None = None, status: int = 200) -> Response:
     return render(request, "accounts/me.html", {
-        "profile": profile, "errors": {}, "current_rules": settings.rules_version,
-    })
+        "profile": queries.my_profile(db, principal), "errors": errors or {},
+        "current_rules": request.app.state.settings.rules_version, "api_keys": apikeys.my_api_keys(db, principal),
+        "new_key": new_key,
+    }, status_code=status)
+
+
+@router.post("/me/keys")
+def create_key(request: Request, db: DB, principal: SignedIn, key_name: Annotated[str, Form()] = "") -> Response:
+    """A19.1: a free API key, shown once."""
+    try:
+        created = apikeys.create_api_key(db, principal, key_name)
+    except BusinessRuleError as exc:
+        return _me(request, db, principal, {"key_name": gettext_(exc.message, **exc.params)}, status=400)
+    return _me(request, db, principal, new_key=created.plaintext)
+
+
+@router.post("/me/keys/{key_id}/revoke")
+def revoke_key(request: Request, db: DB, principal: SignedIn, key_id: int) -> Response:
+    apikeys.revoke_api_key(db, principal, key_id)
+    flash(request, gettext_("The key has been revoked."))
+    return RedirectResponse("/me", status_code=303)
 
 
 @router.post("/me/profile")
@@ -146,10 +168,7 @@ def update_profile(
         services.update_profile(db, principal, ProfileUpdate(
             display_name=display_name, phone=phone or None, lang="en" if lang == "en" else "zh_CN"))
     except ValidationErrors as exc:
-        profile = queries.my_profile(db, principal)
-        return render(request, "accounts/me.html", {
-            "profile": profile, "errors": translate_errors(exc.errors),
-            "current_rules": request.app.state.settings.rules_version}, status_code=400)
+        return _me(request, db, principal, translate_errors(exc.errors), status=400)
     request.session["lang"] = "en" if lang == "en" else "zh_CN"
     flash(request, gettext_("Your details have been saved."))
     return RedirectResponse("/me", status_code=303)
@@ -163,10 +182,7 @@ def change_password(
     try:
         user = services.change_password(db, principal, old_password, password, password_confirm)
     except ValidationErrors as exc:
-        profile = queries.my_profile(db, principal)
-        return render(request, "accounts/me.html", {
-            "profile": profile, "errors": translate_errors(exc.errors),
-            "current_rules": request.app.state.settings.rules_version}, status_code=400)
+        return _me(request, db, principal, translate_errors(exc.errors), status=400)
     _sign_in(request, user.id, user.session_epoch, user.lang)
     flash(request, gettext_("Your password has been changed. Other sessions have been signed out."))
     return RedirectResponse("/me", status_code=303)

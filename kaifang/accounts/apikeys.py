@@ -1,0 +1,95 @@
+"""Free API keys (A19.1): a key identifies the caller for rate limits and statistics; it grants nothing that
+the key's owner could not read anyway."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from kaifang.accounts.models import ApiKey
+from kaifang.accounts.queries import load_principal
+from kaifang.audit import record
+from kaifang.db import utcnow
+from kaifang.security import ANONYMOUS, PUBLIC, BusinessRuleError, NotFound, Permission, Principal, query, service
+
+KEY_PREFIX = "kf_"
+MAX_KEYS = 10
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: ApiKey
+    plaintext: str  # shown once, never stored
+
+
+@service(Permission.SELF_UPDATE)
+def create_api_key(session: Session, principal: Principal, name: str) -> NewKey:
+    name = name.strip()
+    if not name:
+        raise BusinessRuleError("Give the key a name, for example the application that will use it.", field="name")
+    live = session.execute(select(func.count()).select_from(ApiKey).where(
+        ApiKey.user_id == principal.user_id, ApiKey.revoked_at.is_(None))).scalar_one()
+    if live >= MAX_KEYS:
+        raise BusinessRuleError("You already have %(n)s keys: revoke one first.", field="name", n=MAX_KEYS)
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(30)
+    key = ApiKey(user_id=principal.user_id, name=name[:100], prefix=plaintext[:10], key_hash=_hash(plaintext),
+                 created_at=utcnow())
+    session.add(key)
+    session.flush()
+    record(session, principal, "accounts.api_key_created", "api_key", key.id, after={"name": key.name,
+                                                                                    "prefix": key.prefix})
+    return NewKey(key, plaintext)
+
+
+@service(Permission.SELF_UPDATE)
+def revoke_api_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.user_id != principal.user_id:
+        raise NotFound()
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        record(session, principal, "accounts.api_key_revoked", "api_key", key.id, after={"prefix": key.prefix})
+    return key
+
+
+@query(Permission.SELF_READ)
+def my_api_keys(session: Session, principal: Principal) -> list[ApiKey]:
+    return list(session.execute(select(ApiKey).where(ApiKey.user_id == principal.user_id)
+                                .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc())).scalars())
+
+
+@dataclass(frozen=True)
+class KeyIdentity:
+    key_id: int
+    principal: Principal
+
+
+@query(PUBLIC)
+def principal_for_key(session: Session, principal: Principal, plaintext: str) -> KeyIdentity | None:
+    """The caller behind an API key, or None for an unknown or revoked key. Marks the key as used."""
+    if not plaintext.startswith(KEY_PREFIX):
+        return None
+    key = session.execute(select(ApiKey).where(ApiKey.key_hash == _hash(plaintext))).scalar_one_or_none()
+    if key is None or key.revoked_at is not None:
+        return None
+    owner = load_principal(session, ANONYMOUS, key.user_id, _epoch(session, key.user_id))
+    if owner is None:
+        return None
+    # Statistics only: one cheap UPDATE, committed with the request's access log.
+    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    return KeyIdentity(key.id, owner)
+
+
+def _epoch(session: Session, user_id: int) -> int:
+    from kaifang.accounts.models import User
+
+    return session.execute(select(User.session_epoch).where(User.id == user_id)).scalar_one()
