@@ -73,12 +73,17 @@ def demo() -> None:
 def demo_load() -> None:
     """Load the demo organisations and accounts (refused in production)."""
     from kaifang.demo import DEMO_PASSWORD, load_demo
+    from kaifang.demo.catalog import load_demo_catalog
 
     settings = get_settings()
     if settings.env == "production":
         raise click.ClickException("demo data is never loaded in production (KAIFANG_ENV=production)")
-    with _sessions()() as session:
+    factory = _sessions()
+    with factory() as session:
         accounts = load_demo(session, settings)
+        click.echo("Publishing the demo catalog and ingesting its data ...")
+        created = load_demo_catalog(session, factory, settings)
+    click.echo(f"{created} demo catalog entries published")
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for a in accounts:
         click.echo(f"  {a.role:<20} {a.email:<36} {a.name}  {a.org or ''}")

@@ -18,6 +18,7 @@ ROUTER_MODULES = [
     "kaifang.audit.routes.pages",
     "kaifang.tasks.routes.pages",
     "kaifang.workdays.routes.pages",
+    "kaifang.datastore.routes.api",
 ]
 
 

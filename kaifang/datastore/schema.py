@@ -37,6 +37,17 @@ DUCKDB_TYPES: dict[FieldType, str] = {
 }
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Names the engine uses itself (DuckDB's virtual row-number column): never a data item's name.
+RESERVED_NAMES = frozenset({"file_row_number", "filename", "rowid"})
+
+
+def field_name_problem(name: str) -> str | None:
+    """A msgid saying why ``name`` cannot be a data item's machine name, or None."""
+    if not FIELD_NAME.match(name):
+        return "A field name starts with a lower-case letter and uses only a-z, 0-9 and _ (at most 63 characters)."
+    if name in RESERVED_NAMES:
+        return "This field name is reserved by the platform: please choose another."
+    return None
 
 
 @dataclass(frozen=True)

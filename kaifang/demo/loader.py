@@ -11,33 +11,15 @@ from kaifang.accounts import organisations, services
 from kaifang.accounts.models import Organisation, Region, User
 from kaifang.accounts.schemas import OrganisationInput, Registration
 from kaifang.config import Settings
+from kaifang.demo.corpus import PROVIDERS as CORPUS_PROVIDERS
 from kaifang.security import ANONYMOUS, SYSTEM, BusinessRuleError
 
 DEMO_PASSWORD = "Kaifang-demo-2026"
 
 CITY = "320500"
-# Providers across the priority domains of A17.1: (name, region, domain)
-PROVIDERS = [
-    ("苏州市公安局", CITY, "credit"),
-    ("苏州市教育局", CITY, "education"),
-    ("苏州市交通运输局", CITY, "transport"),
-    ("苏州市文化广电和旅游局", CITY, "culture_tourism"),
-    ("苏州市科学技术局", CITY, "science"),
-    ("苏州市人力资源和社会保障局", CITY, "hr_social_security"),
-    ("苏州市自然资源和规划局", CITY, "natural_resources"),
-    ("苏州市生态环境局", CITY, "ecology"),
-    ("苏州市农业农村局", CITY, "agriculture"),
-    ("苏州市卫生健康委员会", CITY, "health"),
-    ("苏州市应急管理局", CITY, "emergency"),
-    ("苏州市市场监督管理局", CITY, "market"),
-    ("苏州市统计局", CITY, "statistics"),
-    ("苏州市医疗保障局", CITY, "medical_security"),
-    ("苏州市地方金融管理局", CITY, "finance"),
-    ("苏州市气象局", CITY, "meteorology"),
-    ("昆山市市场监督管理局", "320583", "market"),
-    ("苏州工业园区经济发展委员会", "320571", "science"),
-    ("姑苏区文体旅游局", "320508", "culture_tourism"),
-]
+# Providers across the priority domains of A17.1 (name, region, domain): those of the demo catalog, and one
+# more in the Industrial Park.
+PROVIDERS = [*CORPUS_PROVIDERS.values(), ("苏州工业园区经济发展委员会", "320571", "science")]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,14 @@ class Permission(StrEnum):
     JOBS_READ = "tasks:jobs:read"
     # Working-day calendar overrides.
     CALENDAR_MANAGE = "workdays:calendar:manage"
+    # The catalog (A14, A15, A8): see unpublished entries of the organisations reached; edit drafts and
+    # upload data; review; expert review (A32.1); publish and withdraw; change an open class.
+    CATALOG_READ = "catalog:entries:read"
+    CATALOG_MANAGE = "catalog:entries:manage"
+    CATALOG_REVIEW = "catalog:entries:review"
+    CATALOG_EXPERT_REVIEW = "catalog:entries:expert_review"
+    CATALOG_PUBLISH = "catalog:entries:publish"
+    CATALOG_CLASS_CHANGE = "catalog:open_class:change"
 
 
 class Role(StrEnum):
@@ -48,21 +56,22 @@ ROLE_LABELS_ZH: dict[Role, str] = {
 }
 
 _USER = {Permission.SELF_READ, Permission.SELF_UPDATE}
+_CATALOG_BUREAU = {Permission.CATALOG_READ, Permission.CATALOG_REVIEW, Permission.CATALOG_PUBLISH,
+                   Permission.CATALOG_CLASS_CHANGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.USER: frozenset(_USER),
-    Role.PROVIDER_STAFF: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ}),
+    Role.PROVIDER_STAFF: frozenset(
+        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.CATALOG_READ, Permission.CATALOG_MANAGE}
+    ),
     Role.PROVIDER_CDO: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.STAFF_MANAGE}
+        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.STAFF_MANAGE, Permission.CATALOG_MANAGE}
+        | _CATALOG_BUREAU
     ),
-    Role.DISTRICT_BUREAU: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ}
-    ),
-    Role.CITY_BUREAU: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ}
-    ),
+    Role.DISTRICT_BUREAU: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ} | _CATALOG_BUREAU),
+    Role.CITY_BUREAU: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ} | _CATALOG_BUREAU),
     Role.OPERATOR: frozenset(set(Permission)),
-    Role.EXPERT: frozenset(_USER | {Permission.CONSOLE_ENTER}),
+    Role.EXPERT: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.CATALOG_EXPERT_REVIEW}),
     Role.SUPERVISOR: frozenset(
         _USER | {Permission.CONSOLE_ENTER, Permission.AUDIT_READ, Permission.STAFF_READ}
     ),

@@ -30,3 +30,24 @@ def test_demo_loads_twice_without_duplicates(session, settings):
 def test_demo_is_refused_in_production(session, settings):
     with pytest.raises(RuntimeError, match="never loaded in production"):
         load_demo(session, settings.model_copy(update={"env": "production"}))
+
+
+def test_demo_catalog_has_forty_entries_with_data_A17_1(session, sessions, settings):
+    """Issue 3 demo: at least 40 entries across the priority domains, data in a GBK CSV and an XLSX among
+    others, some conditional and some not open."""
+    from kaifang.catalog.models import CatalogEntry
+    from kaifang.datastore.models import DatasetVersion, IngestRun
+    from kaifang.demo.catalog import load_demo_catalog
+
+    load_demo(session, settings)
+    assert load_demo_catalog(session, sessions, settings) >= 40
+    entries = session.execute(select(CatalogEntry)).scalars().all()
+    assert {e.status for e in entries} == {"published"}
+    assert {e.open_class for e in entries} == {"unconditional", "conditional", "not_open"}
+    assert len({e.domain for e in entries}) == 16
+    runs = session.execute(select(IngestRun)).scalars().all()
+    assert runs and all(r.state == "succeeded" for r in runs), [r.problems_json for r in runs if r.state != "succeeded"]
+    versions = session.execute(select(DatasetVersion)).scalars().all()
+    assert {v.source_format for v in versions} >= {"csv", "xlsx"}
+    assert "gb18030" in {v.source_encoding for v in versions}
+    assert load_demo_catalog(session, sessions, settings) == 0, "loading again adds nothing"

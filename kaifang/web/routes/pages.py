@@ -1,14 +1,12 @@
-"""The public pages of the web shell (A9.1, A9.2): home, catalog, services, showcase, interaction,
-statistics, about and the language switch.
+"""The public pages of the web shell (A9.1, A9.2): home, services, showcase, interaction, statistics, about
+and the language switch. The catalog (/catalog) is kaifang/catalog/routes/pages.py.
 
-The catalog and the data engine come later; until then these pages show their real structure with an
-honest empty state, never sample data.
+Parts of the platform that come later show their real structure with an honest empty state, never sample data.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -48,52 +46,10 @@ OPEN_CLASSES: list[tuple[str, str]] = [
     ("not_open", "Not open"),
 ]
 
-MAX_QUERY_LENGTH = 200
-
-_DOMAIN_CODES = {code for code, _label in PRIORITY_DOMAINS}
-_OPEN_CLASS_CODES = {code for code, _label in OPEN_CLASSES}
-
-
-def _catalog_url(**params: str) -> str:
-    kept = {k: v for k, v in params.items() if v}
-    return "/catalog?" + urlencode(kept) if kept else "/catalog"
-
-
-def _facet(
-    options: list[tuple[str, str]], selected: str, name: str, current: dict[str, str],
-) -> list[dict[str, Any]]:
-    """Facet values as links: choosing a value filters by it, choosing the selected value clears it."""
-    return [
-        {
-            "code": code,
-            "label": label,
-            "selected": code == selected,
-            "href": _catalog_url(**{**current, name: "" if code == selected else code}),
-        }
-        for code, label in options
-    ]
-
 
 @router.get("/")
 def home(request: Request) -> Response:
     return render(request, "web/home.html", {"domains": PRIORITY_DOMAINS})
-
-
-@router.get("/catalog")
-def catalog(request: Request, q: str = "", domain: str = "", open_class: str = "") -> Response:
-    q = q.strip()[:MAX_QUERY_LENGTH]
-    domain = domain if domain in _DOMAIN_CODES else ""
-    open_class = open_class if open_class in _OPEN_CLASS_CODES else ""
-    current = {"q": q, "domain": domain, "open_class": open_class}
-    return render(request, "web/catalog.html", {
-        "q": q,
-        "domain": domain,
-        "open_class": open_class,
-        "domain_facet": _facet(PRIORITY_DOMAINS, domain, "domain", current),
-        "open_class_facet": _facet(OPEN_CLASSES, open_class, "open_class", current),
-        "clear_filters_href": _catalog_url(q=q),
-        "results": [],
-    })
 
 
 @router.get("/services")

@@ -1,0 +1,1 @@
+"""The catalog's pages: the public catalog search (pages.py) and the agencies' console (console.py)."""

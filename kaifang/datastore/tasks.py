@@ -1,0 +1,120 @@
+"""The ingest job: check and convert an upload, compute its quality report, publish the version atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+
+from huey import crontab
+from sqlalchemy import update
+
+from kaifang.catalog.queries import entry_access_info, entry_schema
+from kaifang.datastore.ingest import IngestError, IngestRejected, ingest_file, remove_stale_work
+from kaifang.datastore.models import IngestRun
+from kaifang.datastore.quality import quality_report
+from kaifang.datastore.services import publish_version, remove_upload
+from kaifang.db import utcnow
+from kaifang.security import Principal
+from kaifang.tasks.queue import JobContext
+from kaifang.tasks.registry import job, periodic_job
+
+log = logging.getLogger("kaifang.datastore")
+
+
+def _set(ctx: JobContext, run_id: int, **values: object) -> None:
+    with ctx.sessions() as session:
+        session.execute(update(IngestRun).where(IngestRun.id == run_id).values(**values))
+        session.commit()
+
+
+@job("datastore.ingest", retries=1, retry_delay=30)
+def ingest_upload(ctx: JobContext, run_id: int) -> int | None:
+    """Returns the new version id, or None when the file was refused (a refusal is final: no retry)."""
+    settings = ctx.settings
+    with ctx.sessions() as session:
+        run = session.get(IngestRun, run_id)
+        if run is None or run.state in ("succeeded", "failed"):
+            return None
+        schema = entry_schema(session, run.entry_id)
+        entry_id, upload, filename = run.entry_id, settings.files_dir / run.upload_path, run.filename
+    _set(ctx, run_id, state="running", progress=0.0)
+    rel = f"datasets/{entry_id}/{uuid.uuid4().hex}.parquet"
+    dest = settings.files_dir / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    last = [0.0, time.monotonic()]
+
+    def progress(fraction: float) -> None:  # at most one database write per second
+        if fraction - last[0] >= 0.05 and time.monotonic() - last[1] >= 1.0:
+            last[0], last[1] = fraction, time.monotonic()
+            _set(ctx, run_id, progress=round(fraction * 0.9, 3))
+
+    try:
+        result = ingest_file(upload, filename, schema, dest, max_bytes=settings.max_upload_bytes,
+                             on_progress=progress)
+    except IngestRejected as exc:
+        _fail(ctx, run_id, [p.to_json() for p in exc.problems], exc.total)
+        return None
+    except IngestError as exc:
+        _fail(ctx, run_id, [{"line": None, "column": None, "field": None, "msgid": exc.msgid,
+                             "params": exc.params}], 1)
+        return None
+    try:
+        quality = quality_report(dest, schema).to_json()
+        with ctx.sessions() as session:
+            run = session.get(IngestRun, run_id)
+            # The job acts for the platform on behalf of the uploader, whose permission was checked at upload.
+            actor = Principal(user_id=run.created_by_user_id, label=f"ingest run {run_id}", is_system=True)
+            version = publish_version(
+                session, actor, run, parquet_rel=rel, sha256=result.sha256, size_bytes=result.size_bytes,
+                row_count=result.row_count, field_count=result.field_count, schema_json=schema.to_json(),
+                fmt=result.format, encoding=result.encoding, quality=quality)
+            _mark_entry_updated(session, actor, run.entry_id, result.row_count, result.field_count)
+            session.commit()
+            version_id = version.id
+    except BaseException:
+        dest.unlink(missing_ok=True)  # nothing published: the previous version stays the one served
+        raise
+    remove_upload(settings, run)
+    return version_id
+
+
+def _mark_entry_updated(session, actor: Principal, entry_id: int, rows: int, fields: int) -> None:
+    """A14.2 data volume, and A16.3: the entry's data was updated now (its next due date follows)."""
+    from kaifang.catalog.services import mark_data_updated, set_data_volume
+
+    set_data_volume(session, actor, entry_id, rows=rows, fields=fields)
+    if entry_access_info(session, entry_id).status == "published":
+        mark_data_updated(session, actor, entry_id)
+
+
+def _fail(ctx: JobContext, run_id: int, problems: list[dict], total: int) -> None:
+    _set(ctx, run_id, state="failed", finished_at=utcnow(), problem_count=total,
+         problems_json=json.dumps(problems, ensure_ascii=False, default=str))
+    with ctx.sessions() as session:
+        run = session.get(IngestRun, run_id)
+        if run is not None:
+            remove_upload(ctx.settings, run)
+
+
+STALE_RUN = "The check was interrupted before it finished. Please upload the file again."
+
+
+@periodic_job("datastore.sweep", crontab(minute="*/30"))
+def sweep(ctx: JobContext) -> int:
+    """Mark runs whose worker died as failed, and remove what killed ingests left on disk (never a version)."""
+    cutoff = utcnow() - dt.timedelta(hours=6)
+    problems = json.dumps([{"line": None, "column": None, "field": None, "msgid": STALE_RUN, "params": {}}])
+    with ctx.sessions() as session:
+        stale = session.execute(update(IngestRun).where(
+            IngestRun.state.in_(("queued", "running")), IngestRun.created_at < cutoff).values(
+            state="failed", finished_at=utcnow(), problems_json=problems, problem_count=1))
+        session.commit()
+    root = ctx.settings.files_dir / "datasets"
+    if root.exists():
+        for folder in root.iterdir():
+            if folder.is_dir():
+                remove_stale_work(folder, older_than_seconds=6 * 3600)
+    return stale.rowcount

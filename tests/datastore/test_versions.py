@@ -1,0 +1,131 @@
+"""A16.1, A9.2: an upload becomes a new immutable version only when everything succeeded; a failed or killed
+ingest leaves the previous version served and nothing partial visible."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from kaifang.access import Delivery
+from kaifang.audit.models import AccessLog
+from kaifang.datastore import queries, services
+from kaifang.datastore.models import DatasetVersion, IngestRun
+from kaifang.security import BusinessRuleError
+from tests.catalog.factories import entry_input, make_cast, publish_as_system
+
+HEADER = "line_no,line_name,first_bus,fare\n"
+
+
+def _upload(session, settings, principal, entry_id, tmp_path, text, name="bus.csv", encoding="utf-8"):
+    src = tmp_path / name
+    src.write_bytes(text.encode(encoding))
+    path, size = services.place_as_upload(src, settings)
+    return services.start_ingest(session, principal, entry_id, path, name, size)
+
+
+@pytest.fixture
+def cast(session):
+    return make_cast(session)
+
+
+@pytest.fixture
+def entry(session, cast):
+    return publish_as_system(session, cast.agency, entry_input())
+
+
+def test_upload_publishes_a_version_with_quality_report_A16_1(session, settings, cast, entry, tmp_path):
+    run = _upload(session, settings, cast.staff, entry.id, tmp_path,
+                  HEADER + "1,一号线,06:00,2\n2,二号线,06:30,2.5\n2,二号线,06:30,2.5\n")
+    session.expire_all()
+    run = session.get(IngestRun, run.id)
+    assert run.state == "succeeded", run.problems_json
+    version = session.get(DatasetVersion, run.version_id)
+    assert (version.number, version.row_count, version.field_count) == (1, 3, 4)
+    assert (settings.files_dir / version.parquet_path).exists()
+    assert not (settings.files_dir / run.upload_path).exists(), "the upload is removed once converted"
+    quality = json.loads(version.quality_json)
+    assert quality["duplicate_rows"] == 1 and version.quality_score < 100
+
+
+def test_gbk_upload_round_trips(session, settings, cast, entry, tmp_path):
+    run = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,姑苏观前街专线,06:00,2\n",
+                  encoding="gbk")
+    session.expire_all()
+    assert session.get(IngestRun, run.id).state == "succeeded"
+    from kaifang.datastore.engine import preview
+
+    readable = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.PREVIEW, "preview").unwrap()
+    rows = preview(readable.path, readable.schema, readable.projection).rows
+    assert rows[0]["line_name"] == "姑苏观前街专线"
+
+
+def test_a_bad_upload_leaves_the_previous_version_served(session, settings, cast, entry, tmp_path):
+    _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
+    bad = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,两元\n", "bad.csv")
+    session.expire_all()
+    bad = session.get(IngestRun, bad.id)
+    assert bad.state == "failed" and bad.problem_count == 1
+    problem = json.loads(bad.problems_json)[0]
+    assert problem["line"] == 2 and problem["field"] == "fare"
+    served = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.API, "api").unwrap()
+    assert served.version.number == 1
+    assert session.execute(select(DatasetVersion).where(DatasetVersion.entry_id == entry.id)).scalars().all() \
+        == [served.version]
+
+
+def test_not_open_entries_take_no_data_A7_2(session, settings, cast, tmp_path):
+    entry = publish_as_system(session, cast.agency, entry_input(name="不予开放测试", open_class="not_open"))
+    with pytest.raises(BusinessRuleError, match="never published on the platform"):
+        _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
+
+
+def test_reads_and_refusals_go_to_the_access_log_A9_4(session, settings, cast, tmp_path):
+    entry = publish_as_system(session, cast.agency, entry_input(
+        name="有条件测试", open_class="conditional", open_conditions="仅限交通研究机构用于线路优化研究"))
+    _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
+    outcome = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.DOWNLOAD, "download:csv")
+    assert outcome.readable is None and "approved application" in outcome.refused
+    log = session.execute(select(AccessLog).where(AccessLog.entry_id == entry.id)).scalars().all()
+    assert [(x.channel, x.outcome, x.actor_label) for x in log] == [("download:csv", "refused", "citizen@example.cn")]
+
+
+KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+from kaifang.datastore.ingest import ingest_file
+from kaifang.datastore.schema import FieldSpec, FieldType, TableSchema
+schema = TableSchema((FieldSpec("n", "序号", FieldType.INTEGER), FieldSpec("name", "名称")))
+def progress(f):
+    if f > 0:
+        print("started", flush=True)
+        time.sleep(30)
+ingest_file(Path(sys.argv[1]), "big.csv", schema, Path(sys.argv[2]), on_progress=progress)
+"""
+
+
+def test_an_ingest_killed_halfway_publishes_nothing(tmp_path):
+    src = tmp_path / "big.csv"
+    with src.open("w", encoding="utf-8") as fh:
+        fh.write("n,name\n")
+        for i in range(200_000):
+            fh.write(f"{i},苏州企业{i}\n")
+    dest = tmp_path / "out" / "v2.parquet"
+    dest.parent.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(src), str(dest)], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ})
+    assert proc.stdout.readline().strip() == "started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.1)
+    assert not dest.exists(), "no version file appears when the ingest dies"
+    from kaifang.datastore.ingest import remove_stale_work
+
+    remove_stale_work(dest.parent, older_than_seconds=0)
+    assert list(dest.parent.iterdir()) == [], "the leftovers of a killed ingest are swept away"
