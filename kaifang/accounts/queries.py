@@ -148,3 +148,13 @@ def my_organisations(session: Session, principal: Principal) -> list[Organisatio
     if not ids:
         return []
     return list(session.execute(select(Organisation).where(Organisation.id.in_(ids))).scalars())
+
+
+def organisation_contacts(session: Session, org_id: int, roles: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(email, name, language) of the active people holding ``roles`` in an organisation: for notifications."""
+    rows = session.execute(
+        select(User.email, User.display_name, User.lang).join(Membership, Membership.user_id == User.id)
+        .where(Membership.org_id == org_id, Membership.role.in_(roles), User.is_active.is_(True))
+        .order_by(User.email).distinct()
+    ).all()
+    return [(r.email, r.display_name, r.lang) for r in rows]
