@@ -70,8 +70,9 @@ def demo() -> None:
 
 
 @demo.command("load")
-def demo_load() -> None:
-    """Load the demo organisations and accounts (refused in production)."""
+@click.option("--accounts-only", is_flag=True, help="organisations and accounts, without the demo catalog")
+def demo_load(accounts_only: bool) -> None:
+    """Load the demo organisations, accounts and catalog with its data (refused in production)."""
     from kaifang.demo import DEMO_PASSWORD, load_demo
     from kaifang.demo.catalog import load_demo_catalog
 
@@ -81,9 +82,10 @@ def demo_load() -> None:
     factory = _sessions()
     with factory() as session:
         accounts = load_demo(session, settings)
-        click.echo("Publishing the demo catalog and ingesting its data ...")
-        created = load_demo_catalog(session, factory, settings)
-    click.echo(f"{created} demo catalog entries published")
+        if not accounts_only:
+            click.echo("Publishing the demo catalog and ingesting its data ...")
+            created = load_demo_catalog(session, factory, settings)
+            click.echo(f"{created} demo catalog entries published")
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for a in accounts:
         click.echo(f"  {a.role:<20} {a.email:<36} {a.name}  {a.org or ''}")

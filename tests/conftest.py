@@ -9,8 +9,10 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -75,22 +77,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
-@pytest.fixture
-def committed_database_url(tmp_path, database_url):
-    """A separate database with committed data: SQLite file, or a throw-away PostgreSQL database."""
-    if database_url.startswith("postgresql"):
-        name = f"kaifang_cli_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = database_url.rsplit("/", 1)[0] + "/" + name
-        yield url
+@contextmanager
+def throwaway_database(database_url: str, folder: Path) -> Iterator[str]:
+    """A separate database for committed data: a SQLite file in ``folder``, or a throw-away PostgreSQL database."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{folder / 'committed.db'}"
+        return
+    name = f"kaifang_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield database_url.rsplit("/", 1)[0] + "/" + name
+    finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    else:
-        yield f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def committed_database_url(tmp_path: Path, database_url: str) -> Iterator[str]:
+    with throwaway_database(database_url, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

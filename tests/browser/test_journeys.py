@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import throwaway_database
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("KAIFANG_SCREENSHOTS", "/tmp/kaifang-screenshots"))
 
@@ -31,10 +33,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(committed_database_url, tmp_path):
+@pytest.fixture(scope="module")
+def server(database_url, tmp_path_factory):
+    """One server with the full demo data for the journeys of this module (loading it takes a while)."""
+    tmp_path = tmp_path_factory.mktemp("server")
+    with throwaway_database(database_url, tmp_path) as url:
+        yield from _serve(url, tmp_path)
+
+
+def _serve(url, tmp_path):
     port = _free_port()
-    env = {**os.environ, "KAIFANG_DATABASE_URL": committed_database_url, "KAIFANG_VAR_DIR": str(tmp_path / "var"),
+    env = {**os.environ, "KAIFANG_DATABASE_URL": url, "KAIFANG_VAR_DIR": str(tmp_path / "var"),
            "KAIFANG_JOBS_BACKEND": "embedded", "KAIFANG_BASE_URL": f"http://127.0.0.1:{port}"}
     cli = [sys.executable, "-m", "kaifang.cli"]
     for args in (["migrate"], ["demo", "load"]):
