@@ -59,7 +59,7 @@ def current_version(session: Session, entry_id: int) -> DatasetVersion | None:
                            .order_by(DatasetVersion.number.desc()).limit(1)).scalar_one_or_none()
 
 
-def grants_for(session: Session, principal: Principal, entry_id: int) -> list[GrantScope]:
+def _grants_for(session: Session, principal: Principal, entry_id: int) -> list[GrantScope]:
     """The principal's conditional-access grants on this entry. Grants are made by the conditional-access
     process (A20–A21), which does not exist yet: until it does, nobody holds one."""
     return []
@@ -74,7 +74,7 @@ def open_for_reading(session: Session, principal: Principal, entry_id: int, deli
         raise NotFound()
     managed = principal.can(Permission.CATALOG_MANAGE, access.org)
     ref = DatasetRef(entry_id, OpenClass(access.open_class), access.status == "published", managed)
-    decision = decide(principal, ref, delivery, grants_for(session, principal, entry_id), utcnow())
+    decision = decide(principal, ref, delivery, _grants_for(session, principal, entry_id), utcnow())
     version = current_version(session, entry_id)
     if version_number is not None:
         version = session.execute(select(DatasetVersion).where(
@@ -112,6 +112,9 @@ def ingest_runs(session: Session, principal: Principal, entry_id: int, limit: in
 
 @query(PUBLIC)
 def versions(session: Session, principal: Principal, entry_id: int) -> list[DatasetVersion]:
-    """The versions of an entry the principal can see (callers have already checked the entry is visible)."""
+    """The versions of a published entry, or of an unpublished one the principal's organisation manages."""
+    access = entry_access_info(session, entry_id)
+    if access.status != "published":
+        authorize(principal, Permission.CATALOG_READ, access.org, hide=True)
     return list(session.execute(select(DatasetVersion).where(DatasetVersion.entry_id == entry_id)
                                 .order_by(DatasetVersion.number.desc())).scalars())

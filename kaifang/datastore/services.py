@@ -103,6 +103,7 @@ def next_version_number(session: Session, entry_id: int) -> int:
     return (current or 0) + 1
 
 
+@service(Permission.CATALOG_MANAGE)
 def publish_version(session: Session, principal: Principal, run: IngestRun, *, parquet_rel: str, sha256: str,
                     size_bytes: int, row_count: int, field_count: int, schema_json: list, fmt: str,
                     encoding: str | None, quality: dict) -> DatasetVersion:

@@ -17,7 +17,7 @@ from kaifang.datastore.models import IngestRun
 from kaifang.datastore.quality import quality_report
 from kaifang.datastore.services import publish_version, remove_upload
 from kaifang.db import utcnow
-from kaifang.security import Principal
+from kaifang.security import Principal, atomic
 from kaifang.tasks.queue import JobContext
 from kaifang.tasks.registry import job, periodic_job
 
@@ -63,7 +63,7 @@ def ingest_upload(ctx: JobContext, run_id: int) -> int | None:
         return None
     try:
         quality = quality_report(dest, schema).to_json()
-        with ctx.sessions() as session:
+        with ctx.sessions() as session, atomic(session):  # the version and the entry's dates land together
             run = session.get(IngestRun, run_id)
             # The job acts for the platform on behalf of the uploader, whose permission was checked at upload.
             actor = Principal(user_id=run.created_by_user_id, label=f"ingest run {run_id}", is_system=True)
@@ -72,7 +72,6 @@ def ingest_upload(ctx: JobContext, run_id: int) -> int | None:
                 row_count=result.row_count, field_count=result.field_count, schema_json=schema.to_json(),
                 fmt=result.format, encoding=result.encoding, quality=quality)
             _mark_entry_updated(session, actor, run.entry_id, result.row_count, result.field_count)
-            session.commit()
             version_id = version.id
     except BaseException:
         dest.unlink(missing_ok=True)  # nothing published: the previous version stays the one served

@@ -169,13 +169,16 @@ def api_doc(base_url: str, entry_id: int, schema: TableSchema, panel: PreviewPan
     fields = list(schema.fields)
     rows = panel.rows[:2]
     examples = [("first", f"{endpoint}?_limit=10")]
-    text = next((f for f in fields if f.type is FieldType.STRING), None)
+    texts = [f for f in fields if f.type is FieldType.STRING]
     number = next((f for f in fields if f.type in (FieldType.INTEGER, FieldType.DECIMAL)), None)
-    if text is not None:
-        word = str(_sample(text, rows))[:4]
+    if texts:
+        # Filter on the column with the longest text (a name rather than a code), group by another one.
+        wordy = max(texts, key=lambda f: len(str(_sample(f, rows))))
+        word = str(_sample(wordy, rows))[:2]
         shown = ",".join(f.name for f in fields[:3])
-        examples.append(("filter", f"{endpoint}?{urlencode({f'{text.name}__contains': word, '_fields': shown})}"))
-        examples.append(("group", f"{endpoint}?{urlencode({'_group_by': text.name, '_agg': 'count'})}"))
+        examples.append(("filter", f"{endpoint}?{urlencode({f'{wordy.name}__contains': word, '_fields': shown})}"))
+        group = next((f for f in texts if f is not wordy), wordy)
+        examples.append(("group", f"{endpoint}?{urlencode({'_group_by': group.name, '_agg': 'count'})}"))
     if number is not None:
         examples.append(("sort", f"{endpoint}?{urlencode({'_sort': f'-{number.name}', '_limit': '5'})}"))
     records = rows or [{f.name: _EXAMPLE_VALUES[f.type] for f in fields}]
