@@ -19,6 +19,9 @@ ROUTER_MODULES = [
     "kaifang.tasks.routes.pages",
     "kaifang.workdays.routes.pages",
     "kaifang.datastore.routes.api",
+    "kaifang.catalog.routes.pages",
+    "kaifang.catalog.routes.console",
+    "kaifang.datastore.routes.pages",
 ]
 
 

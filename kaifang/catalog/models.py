@@ -12,7 +12,6 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kaifang.catalog import search_schema  # noqa: F401  (keeps the search objects out of alembic check)
 from kaifang.db import Base, UTCDateTime
 
 

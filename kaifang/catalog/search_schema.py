@@ -5,10 +5,8 @@ PostgreSQL: the ``catalog_entry.search_vector`` tsvector column and its GIN inde
 Neither can be declared in the SQLAlchemy models (a virtual table, a column of one dialect only), so
 autogenerate would report them as drift. ``include_name`` tells it to look away.
 
-TODO(lead): the natural home is ``include_name=include_name`` in ``context.configure()`` of
-``kaifang/migrations/env.py``; once it is there, delete ``_register`` below. Until then ``_register``
-adds the filter through Alembic's documented third-party comparator registry; it runs when the catalog
-models are imported, which ``env.py`` does through ``load_all_models()``.
+``kaifang/migrations/env.py`` passes ``include_name`` to Alembic so that autogenerate and ``alembic check``
+look away from them.
 """
 
 from __future__ import annotations
@@ -32,18 +30,3 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> 
     if type_ == "index":
         return name != SEARCH_INDEX
     return True
-
-
-def _register() -> None:
-    from alembic.autogenerate.compare import comparators
-    from alembic.util import DispatchPriority, PriorityDispatchResult
-
-    @comparators.dispatch_for("autogenerate", priority=DispatchPriority.FIRST)
-    def _look_away_from_search_objects(autogen_context: Any, _upgrade_ops: Any) -> PriorityDispatchResult:
-        filters = autogen_context._name_filters  # the list include_name= would have filled
-        if include_name not in filters:
-            filters.append(include_name)
-        return PriorityDispatchResult.CONTINUE
-
-
-_register()

@@ -17,6 +17,8 @@ class MenuItem:
 MENU: list[MenuItem] = [
     MenuItem("/console", "Console overview", Permission.CONSOLE_ENTER),
     MenuItem("/console/organisations", "Organisations and staff", Permission.STAFF_READ),
+    MenuItem("/console/catalog", "Catalog entries", Permission.CATALOG_READ),
+    MenuItem("/console/catalog/reviews", "Reviews waiting", Permission.CATALOG_EXPERT_REVIEW),
     MenuItem("/console/audit", "Audit trail", Permission.AUDIT_READ),
     MenuItem("/console/jobs", "Background jobs", Permission.JOBS_READ),
     MenuItem("/console/calendar", "Working-day calendar", Permission.CALENDAR_MANAGE),

@@ -38,6 +38,19 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
                   status_code=status)
 
 
+def _translate_param(value: object) -> object:
+    # Workflow errors carry labels (state, transition, missing fields) as msgids, alone or in lists.
+    if isinstance(value, str):
+        return gettext_(value) if value else value
+    if isinstance(value, list | tuple):
+        return "、".join(str(_translate_param(v)) for v in value)
+    return value
+
+
+def translate_rule_error(exc: BusinessRuleError) -> str:
+    return gettext_(exc.message, **{k: _translate_param(v) for k, v in exc.params.items()})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -62,7 +75,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BusinessRuleError)
     async def _rule(request: Request, exc: BusinessRuleError) -> Response:
-        return error_response(request, 400, gettext_(exc.message, **exc.params))
+        return error_response(request, 400, translate_rule_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

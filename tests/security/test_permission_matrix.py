@@ -13,6 +13,17 @@ CONSOLE_USERS = STAFF_READERS | {"expert"}
 # Who reaches the city-level test agency ("agency", region 苏州市) as a reader.
 AGENCY_READERS = {"provider_staff", "provider_cdo", "city_bureau", "operator", "supervisor"}
 
+# The catalog: who reads entries (all states) at all, who reads the city agency's, who manages its drafts
+# (its staff, its chief data officer, the operator), and who reviews, publishes and changes its open class.
+CATALOG_READERS = {"provider_staff", "provider_cdo", "other_provider_staff", "district_bureau", "city_bureau",
+                   "operator"}
+AGENCY_CATALOG_READERS = {"provider_staff", "provider_cdo", "city_bureau", "operator"}
+CATALOG_MANAGERS = {"provider_staff", "provider_cdo", "operator"}
+CATALOG_DECIDERS = {"provider_cdo", "city_bureau", "operator"}
+# Personas that hold a catalog permission but do not see the agency's unpublished entry (or, for experts, an
+# entry not waiting for their review): it answers them like a missing one.
+NOT_SEEING_THE_DRAFT = {"other_provider_staff", "district_bureau", "expert", "supervisor"}
+
 # (method, path template) -> personas allowed. Everyone else: anonymous is sent to sign in (GET) or
 # refused; a signed-in persona without the permission gets 403, or 404 where the object is hidden from them.
 MATRIX: dict[tuple[str, str], set[str]] = {
@@ -32,10 +43,39 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/console/calendar/overrides/{day}/delete"): {"operator"},
     ("POST", "/console/calendar/years"): {"operator"},
     ("POST", "/console/calendar/import"): {"operator"},
+    # The catalog console (A14, A15.1, A8) on an entry of the city agency in the state each action needs.
+    ("GET", "/console/catalog"): CATALOG_READERS,
+    ("GET", "/console/catalog/reviews"): {"expert", "operator"},
+    ("GET", "/console/catalog/new"): CATALOG_MANAGERS | {"other_provider_staff"},
+    ("POST", "/console/catalog/new"): CATALOG_MANAGERS,
+    ("GET", "/console/catalog/{entry_id}"): AGENCY_CATALOG_READERS,
+    ("GET", "/console/catalog/{entry_id}/edit"): CATALOG_MANAGERS,
+    ("POST", "/console/catalog/{entry_id}/edit"): CATALOG_MANAGERS,
+    ("POST", "/console/catalog/{entry_id}/submit"): CATALOG_MANAGERS,
+    ("POST", "/console/catalog/{entry_id}/recall"): CATALOG_MANAGERS,
+    ("POST", "/console/catalog/{entry_id}/review"): CATALOG_DECIDERS,
+    ("POST", "/console/catalog/{entry_id}/publish"): CATALOG_DECIDERS,
+    ("POST", "/console/catalog/{entry_id}/withdraw"): CATALOG_DECIDERS,
+    ("POST", "/console/catalog/{entry_id}/republish"): CATALOG_DECIDERS,
+    ("POST", "/console/catalog/{entry_id}/revise"): CATALOG_MANAGERS,
+    ("POST", "/console/catalog/{entry_id}/open-class"): CATALOG_DECIDERS,
+    ("GET", "/console/catalog/{entry_id}/data"): AGENCY_CATALOG_READERS,
+    ("POST", "/console/catalog/{entry_id}/upload"): CATALOG_MANAGERS,
 }
 # Hidden rather than refused: personas that hold the permission but not for this object.
 HIDDEN = {
     ("GET", "/console/organisations/{org_id}"): {"other_provider_staff", "district_bureau"},
+    ("GET", "/console/catalog/{entry_id}"): NOT_SEEING_THE_DRAFT,
+    ("GET", "/console/catalog/{entry_id}/edit"): {"other_provider_staff"},
+    ("POST", "/console/catalog/{entry_id}/edit"): {"other_provider_staff"},
+    ("POST", "/console/catalog/{entry_id}/submit"): {"other_provider_staff"},
+    ("POST", "/console/catalog/{entry_id}/recall"): {"other_provider_staff"},
+    ("POST", "/console/catalog/{entry_id}/review"): NOT_SEEING_THE_DRAFT,
+    ("POST", "/console/catalog/{entry_id}/publish"): {"district_bureau"},
+    ("POST", "/console/catalog/{entry_id}/republish"): {"district_bureau"},
+    ("POST", "/console/catalog/{entry_id}/revise"): {"other_provider_staff"},
+    ("GET", "/console/catalog/{entry_id}/data"): {"other_provider_staff", "district_bureau"},
+    ("POST", "/console/catalog/{entry_id}/upload"): {"other_provider_staff"},
 }
 
 
@@ -52,12 +92,46 @@ def test_every_console_route_is_in_the_matrix():
     assert console_routes() == set(MATRIX), "add new console routes to MATRIX with who may use them"
 
 
+def _entry_for(path: str, agency: int, session) -> int:
+    """A fresh entry of the agency in the state the route's action starts from."""
+    from kaifang.catalog import publish_entry, record_review, submit_entry, withdraw_entry
+    from kaifang.security import SYSTEM
+    from tests.catalog.factories import draft
+
+    entry = draft(session, SYSTEM, agency)
+    action = path.rsplit("/", 1)[1]
+    if action in ("recall", "review", "publish", "withdraw", "republish", "revise", "open-class"):
+        submit_entry(session, SYSTEM, entry.id)
+    if action in ("publish", "withdraw", "republish", "revise", "open-class"):
+        record_review(session, SYSTEM, entry.id, "privacy", "approve", "matrix")
+        record_review(session, SYSTEM, entry.id, "legality", "approve", "matrix")
+    if action in ("withdraw", "republish", "revise", "open-class"):
+        publish_entry(session, SYSTEM, entry.id)
+    if action in ("republish", "revise"):
+        withdraw_entry(session, SYSTEM, entry.id, "matrix")
+    return entry.id
+
+
+CATALOG_FORM = {"name": "矩阵测试目录", "open_class": "unconditional", "data_type": "table", "formats": "csv",
+                "update_frequency": "daily", "items-0-name": "record_id", "items-0-title": "记录编号",
+                "items-0-type": "string", "items-0-description": "记录的编号", "items-0-sensitivity": "public"}
+
+
 def _form_for(path: str, world, session) -> tuple[str, dict[str, str]]:
     from sqlalchemy import select
 
     from kaifang.accounts.models import Membership
 
     agency = world.orgs["agency"]
+    if "{entry_id}" in path:
+        entry_id = _entry_for(path, agency, session)
+        data = {"review": {"kind": "privacy", "conclusion": "approve", "opinion": "matrix"},
+                "edit": CATALOG_FORM,
+                "open-class": {"to_class": "conditional", "reason": "matrix", "conditions": "仅限矩阵测试"},
+                }.get(path.rsplit("/", 1)[1], {"reason": "matrix"})
+        return path.replace("{entry_id}", str(entry_id)), data
+    if path == "/console/catalog/new":
+        return path, {**CATALOG_FORM, "org_id": str(agency)}
     staff_membership = session.execute(select(Membership.id).where(
         Membership.org_id == agency, Membership.user_id == world.users["provider_staff"])).scalar_one()
     concrete = path.replace("{org_id}", str(agency)).replace("{membership_id}", str(staff_membership))

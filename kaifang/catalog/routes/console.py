@@ -102,17 +102,21 @@ def rule_message(exc: BusinessRuleError) -> tuple[str, list[str]]:
 
 # --- lists -----------------------------------------------------------------------------------------
 
+def _page_number(text: str) -> int:
+    return min(int(text), 100_000) if text.isdigit() and int(text) > 0 else 1
+
+
 @router.get("")
 def entry_list(request: Request, db: DB, principal: Reader, status: str = "", q: str = "", org: str = "",
                page: str = "1") -> Response:
-    mine = [o for o in my_organisations(db, principal) if principal.can(Permission.CATALOG_READ, org_ref(o))]
     read = Permission.CATALOG_READ
+    mine = [o for o in my_organisations(db, principal) if principal.can(read, org_ref(o))]
     local = not (principal.reaches_everything(read) or principal.regions_for(read))
     if not org and local and len(mine) == 1:
         org = str(mine[0].id)  # a provider's people see their own catalog first
     status = status if status in STATE_LABELS else ""
     result = list_entries(db, principal, org_id=int(org) if org.isdigit() else None, status=status or None,
-                          q=q.strip()[:100] or None, page=int(page) if page.isdigit() and int(page) > 0 else 1)
+                          q=q.strip()[:100] or None, page=_page_number(page))
     return render(request, "catalog/console_list.html", {
         **VOCABULARIES, "page": result, "orgs": mine, "filters": {"status": status, "q": q, "org": org},
         "overdue": {c.id for c in overdue_entries(db, principal)},
@@ -125,7 +129,7 @@ def entry_list(request: Request, db: DB, principal: Reader, status: str = "", q:
 @router.get("/reviews")
 def expert_queue(request: Request, db: DB, principal: ExpertReviewer, page: str = "1") -> Response:
     """A15.1, A32.1: the entries waiting for a review this person may give (experts: the expert review)."""
-    result = review_queue(db, principal, page=int(page) if page.isdigit() and int(page) > 0 else 1)
+    result = review_queue(db, principal, page=_page_number(page))
     return render(request, "catalog/console_reviews.html", {**VOCABULARIES, "page": result})
 
 
@@ -223,13 +227,15 @@ def _detail(request: Request, db: Session, principal: Principal, entry_id: int, 
     history = entry_history(db, principal, entry_id)  # hidden (404) for whoever does not see the internals
     actions = {t.name for t in entry_actions(db, principal, entry_id)}
     org = _org_of(entry.card)
+    manages = principal.can(Permission.CATALOG_MANAGE, org)
     kinds = (["privacy", "legality"] if actions & {"start_review", "review"} else []) + (
         ["expert"] if "expert_review" in actions else [])
     return render(request, "catalog/console_entry.html", {
         **VOCABULARIES, "entry": entry, "card": entry.card, "history": history, "actions": actions,
-        "reviews": entry_reviews(db, principal, entry_id), "checklist": entry_checklist(db, principal, entry_id),
+        "reviews": entry_reviews(db, principal, entry_id),
+        "checklist": entry_checklist(db, principal, entry_id) if manages else None,
         "review_kinds": kinds, "problem": problem,
-        "can_edit": entry.card.status == "draft" and principal.can(Permission.CATALOG_MANAGE, org),
+        "can_edit": entry.card.status == "draft" and manages,
         "can_change_class": entry.card.status in ("published", "withdrawn")
         and principal.can(Permission.CATALOG_CLASS_CHANGE, org),
         "can_read_data": principal.can(Permission.CATALOG_READ, org),

@@ -169,6 +169,7 @@ def catalog(request: Request, db: DB, principal: Me) -> Response:
     return render(request, "catalog/search.html", {
         "query": query,
         "result": result,
+        "frequency_labels": FREQUENCY_LABELS,
         "facets": facets_of(query, result),
         "page": Page(result.items, result.page, result.per_page, result.total),
         "sorts": [(s, query.url(sort=s), s == query.sort) for s in SORTS],
