@@ -57,3 +57,20 @@ class IngestRun(Base):
     created_by_user_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class LookupService(Base):
+    """A named lookup over a dataset (A19.1, A22.1), e.g. 按统一社会信用代码查询企业: the caller gives the key fields,
+    the service answers the matching rows' chosen fields."""
+
+    __tablename__ = "lookup_service"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("catalog_entry.id"), index=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)  # in the URL: /api/v1/lookup/<name>
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    key_fields: Mapped[str] = mapped_column(Text)  # JSON list of field names
+    return_fields: Mapped[str] = mapped_column(Text)  # JSON list of field names
+    created_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/console/catalog/{entry_id}/open-class"): CATALOG_DECIDERS,
     ("GET", "/console/catalog/{entry_id}/data"): AGENCY_CATALOG_READERS,
     ("POST", "/console/catalog/{entry_id}/upload"): CATALOG_MANAGERS,
+    ("POST", "/console/catalog/{entry_id}/lookups"): CATALOG_MANAGERS,
 }
 # Hidden rather than refused: personas that hold the permission but not for this object.
 HIDDEN = {
@@ -76,6 +77,7 @@ HIDDEN = {
     ("POST", "/console/catalog/{entry_id}/revise"): {"other_provider_staff"},
     ("GET", "/console/catalog/{entry_id}/data"): {"other_provider_staff", "district_bureau"},
     ("POST", "/console/catalog/{entry_id}/upload"): {"other_provider_staff"},
+    ("POST", "/console/catalog/{entry_id}/lookups"): {"other_provider_staff"},
 }
 
 
@@ -128,6 +130,7 @@ def _form_for(path: str, world, session) -> tuple[str, dict[str, str]]:
         data = {"review": {"kind": "privacy", "conclusion": "approve", "opinion": "matrix"},
                 "edit": CATALOG_FORM,
                 "open-class": {"to_class": "conditional", "reason": "matrix", "conditions": "仅限矩阵测试"},
+                "lookups": {"name": "matrix_lookup", "title": "矩阵测试查询", "key_fields": "line_no"},
                 }.get(path.rsplit("/", 1)[1], {"reason": "matrix"})
         return path.replace("{entry_id}", str(entry_id)), data
     if path == "/console/catalog/new":

@@ -56,6 +56,8 @@ def test_public_declarations_are_a_short_reviewed_list():
         "kaifang.catalog.search.search_entries",  # published entries only; not-open ones restricted
         "kaifang.catalog.services.record_download",
         "kaifang.catalog.services.record_view",
+        "kaifang.datastore.lookups.lookup_service",  # through get_entry: hidden entries stay hidden
+        "kaifang.datastore.lookups.lookup_services",
         "kaifang.datastore.queries.open_for_reading",  # takes the access decision itself
         "kaifang.datastore.queries.versions",
         "kaifang.workdays.queries.load_calendar",

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from kaifang.access import Delivery
 from kaifang.catalog.queries import get_entry
-from kaifang.datastore import queries
+from kaifang.datastore import lookups, queries
 from kaifang.datastore.engine import (
     FORMATS,
+    Filter,
     QueryError,
+    build_query,
     cached_export,
     content_disposition,
     iter_file,
@@ -97,3 +99,31 @@ def download(request: Request, db: DB, principal: Me, entry_id: int, fmt: str, b
 
     record_download(db, principal, entry_id)
     return StreamingResponse(iter_file(path), media_type=spec.media_type, headers=headers)
+
+
+@router.get("/api/v1/lookup/{name}", summary="Call a named lookup service")
+def lookup(request: Request, db: DB, principal: Me, name: str) -> Response:
+    """A named lookup (e.g. an enterprise by its credit code): every key field of the service as a parameter."""
+    view = lookups.lookup_service(db, principal, name)
+    given = dict(request.query_params)
+    missing = lookups.missing_keys(view, given)
+    if missing:
+        return _error(400, gettext_("Give every key of this service: %(keys)s", keys=", ".join(missing)),
+                      missing[0])
+    filters = [Filter(k, "exact", given[k]) for k in view.key_fields]
+    outcome = queries.open_for_reading(db, principal, view.entry_id, Delivery.API, f"lookup:{name}",
+                                       urlencode(sorted(given.items())))
+    if outcome.refused:
+        return _refused(outcome.refused)
+    readable = outcome.unwrap()
+    settings = request.app.state.settings
+    try:
+        visible = {f.name for f in readable.projection.visible_fields(readable.schema)}
+        q = build_query(readable.schema, readable.projection, filters=filters,
+                        fields=[f for f in view.return_fields if f in visible], limit=20, total="none")
+        page = run_records(readable.path, readable.schema, q, readable.projection,
+                           timeout_s=settings.query_timeout_seconds, memory_limit=settings.query_memory_limit)
+    except QueryError as exc:
+        return _error(400, gettext_(exc.msgid, **exc.params), exc.field)
+    return JSONResponse({"service": name, "dataset": view.entry_id, "version": readable.version.number,
+                         "records": page.rows})

@@ -27,10 +27,11 @@ from starlette.datastructures import QueryParams
 from kaifang.access import Delivery
 from kaifang.access.decision import NEEDS_GRANT, NOT_OPEN, NOT_PUBLISHED
 from kaifang.accounts.queries import list_regions
+from kaifang.accounts.services import ValidationErrors
 from kaifang.catalog import FREQUENCY_LABELS, EntryCard, get_entry, record_view
 from kaifang.catalog.vocabulary import DATA_TYPE_LABELS, DOMAINS, OPEN_CLASS_LABELS, SENSITIVITY_LABELS
 from kaifang.config import Settings
-from kaifang.datastore import queries
+from kaifang.datastore import lookups, queries
 from kaifang.datastore.engine import Filter, QueryError, preview
 from kaifang.datastore.engine.filters import OPERATORS
 from kaifang.datastore.models import DatasetVersion, IngestRun
@@ -41,6 +42,7 @@ from kaifang.datastore.services import UPLOAD_FORMATS, save_upload, start_ingest
 from kaifang.security import BusinessRuleError, OrgRef, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal, require
+from kaifang.web.forms import translate_errors
 from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 
@@ -270,6 +272,7 @@ def _data_page(request: Request, db: Session, principal: Principal, entry_id: in
         "formats": ", ".join(f.lstrip(".").upper() for f in UPLOAD_FORMATS),
         "limit_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
         "can_upload": principal.can(Permission.CATALOG_MANAGE, org) and entry.card.open_class != "not_open",
+        "lookups": lookups.lookup_services(db, principal, entry_id),
     }, status_code=status)
     if busy:  # the page follows its runs until they end, then stops refreshing
         response.headers["Refresh"] = str(REFRESH_SECONDS)
@@ -297,4 +300,20 @@ def entry_upload(request: Request, db: DB, principal: Manager, entry_id: int,
         return _data_page(request, db, principal, entry_id, {exc.field or "file": message}, {"note": note}, 400)
     flash(request, gettext_("The file has been received (run %(run)s): its check and conversion are shown below.",
                             run=run.id))
+    return RedirectResponse(f"/console/catalog/{entry_id}/data", status_code=303)
+
+
+@router.post("/console/catalog/{entry_id}/lookups")
+def entry_lookup_create(request: Request, db: DB, principal: Manager, entry_id: int,
+                        name: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "",
+                        description: Annotated[str, Form()] = "", key_fields: Annotated[str, Form()] = "",
+                        return_fields: Annotated[str, Form()] = "") -> Response:
+    """A named lookup service over this entry (A19.1, A22.1)."""
+    form = {"name": name, "title": title, "description": description, "key_fields": key_fields,
+            "return_fields": return_fields}
+    try:
+        lookups.create_lookup_service(db, principal, entry_id, name, title, description, key_fields, return_fields)
+    except ValidationErrors as exc:
+        return _data_page(request, db, principal, entry_id, translate_errors(exc.errors), form, 400)
+    flash(request, gettext_("The lookup service has been published."))
     return RedirectResponse(f"/console/catalog/{entry_id}/data", status_code=303)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:16:33.523557
+Create Date: 2026-11-27 10:11:35.514875
 
 """
 from typing import Sequence, Union
@@ -414,6 +414,23 @@ def upgrade() -> None:
     with op.batch_alter_table('dataset_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dataset_version_entry_id'), ['entry_id'], unique=False)
 
+    op.create_table('lookup_service',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=63), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('key_fields', sa.Text(), nullable=False),
+    sa.Column('return_fields', sa.Text(), nullable=False),
+    sa.Column('created_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', kaifang.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], name=op.f('fk_lookup_service_entry_id_catalog_entry')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lookup_service')),
+    sa.UniqueConstraint('name', name=op.f('uq_lookup_service_name'))
+    )
+    with op.batch_alter_table('lookup_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lookup_service_entry_id'), ['entry_id'], unique=False)
+
     op.create_table('ingest_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -448,6 +465,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ingest_run_entry_id'))
 
     op.drop_table('ingest_run')
+    with op.batch_alter_table('lookup_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lookup_service_entry_id'))
+
+    op.drop_table('lookup_service')
     with op.batch_alter_table('dataset_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dataset_version_entry_id'))
 

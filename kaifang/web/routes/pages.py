@@ -10,9 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from kaifang.datastore import lookups
+from kaifang.security import Principal
 from kaifang.web import i18n
 from kaifang.web.csrf import csrf_protect
+from kaifang.web.deps import get_db, get_principal
 from kaifang.web.forms import safe_next
 from kaifang.web.templating import render
 
@@ -53,8 +57,10 @@ def home(request: Request) -> Response:
 
 
 @router.get("/services")
-def services(request: Request) -> Response:
-    return render(request, "web/services.html", {"services": []})
+def services(request: Request, db: Annotated[Session, Depends(get_db)],
+             principal: Annotated[Principal, Depends(get_principal)]) -> Response:
+    """Named lookup services (A19.1, A22.1) with their request and response."""
+    return render(request, "web/services.html", {"services": lookups.lookup_services(db, principal)})
 
 
 @router.get("/showcase")
