@@ -129,3 +129,26 @@ def test_an_ingest_killed_halfway_publishes_nothing(tmp_path):
 
     remove_stale_work(dest.parent, older_than_seconds=0)
     assert list(dest.parent.iterdir()) == [], "the leftovers of a killed ingest are swept away"
+
+
+def test_a_killed_ingest_leaves_the_previous_version_served_over_http(client, session, settings, cast, entry,
+                                                                        tmp_path):
+    """Acceptance (issue 3): version 1 is published; a second ingest into the same entry's folder is killed
+    halfway; the API still serves version 1 and no second version exists."""
+    _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
+    src = tmp_path / "big.csv"
+    with src.open("w", encoding="utf-8") as fh:
+        fh.write("n,name\n")
+        for i in range(200_000):
+            fh.write(f"{i},苏州企业{i}\n")
+    folder = settings.files_dir / "datasets" / str(entry.id)
+    dest = folder / "killed.parquet"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(src), str(dest)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not dest.exists()
+    r = client.get(f"/api/v1/datasets/{entry.id}/records")
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert r.json()["records"] == [{"line_no": "1", "line_name": "一号线", "first_bus": "06:00", "fare": 2.0}]
