@@ -165,3 +165,26 @@ def test_password_reset_mail_and_english_switch(server, page):
     page.get_by_role("button", name="切换").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Personal centre")
     page.screenshot(path=str(SHOTS / "me-en.png"), full_page=True)
+
+
+def test_a_visitor_finds_previews_and_downloads_open_data_A9_2(server, page):
+    """Search the catalog in Chinese, open the dataset page, sort the preview, download the CSV."""
+    base, _ = server
+    page.goto(f"{base}/catalog")
+    page.locator("#catalog-q").fill("企业登记")
+    page.locator("form.search-form button[type=submit]").click()
+    first = page.locator(".results h3 a").first
+    expect(first).to_contain_text("企业登记信息")
+    page.screenshot(path=str(SHOTS / "catalog.png"), full_page=True)
+    first.click()
+    expect(page.locator("#preview table.preview")).to_be_visible()
+    rows = page.locator("#preview table.preview tbody tr")
+    expect(rows).to_have_count(20)
+    page.screenshot(path=str(SHOTS / "dataset.png"), full_page=True)
+    with page.expect_download() as info:
+        page.locator("#downloads a").first.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv") and "企业登记信息" in download.suggested_filename
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("uscc,name")
+    assert len(text.splitlines()) == 2001
