@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -83,6 +83,8 @@ def principal_for_key(session: Session, principal: Principal, plaintext: str) ->
     owner = load_principal(session, ANONYMOUS, key.user_id, _epoch(session, key.user_id))
     if owner is None:
         return None
+    if key.grant_id is not None:
+        owner = replace(owner, bound_grant_id=key.grant_id)
     # Statistics only: one cheap UPDATE, committed with the request's access log.
     session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow())
                     .execution_options(synchronize_session=False))

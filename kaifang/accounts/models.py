@@ -124,3 +124,5 @@ class ApiKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A20.4: a key bound to a conditional-access grant reads only that grant's dataset, and stops with it.
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grant.id"), index=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaifang.access import DatasetRef, Delivery, GrantScope, OpenClass, decide
+from kaifang.access import AccessDecision, DatasetRef, Delivery, OpenClass, decide
+from kaifang.access.queries import grants_for, read_refusal
 from kaifang.audit.context import current_request
 from kaifang.audit.models import AccessLog
 from kaifang.catalog.queries import entry_access_info
@@ -59,12 +60,6 @@ def current_version(session: Session, entry_id: int) -> DatasetVersion | None:
                            .order_by(DatasetVersion.number.desc()).limit(1)).scalar_one_or_none()
 
 
-def _grants_for(session: Session, principal: Principal, entry_id: int) -> list[GrantScope]:
-    """The principal's conditional-access grants on this entry. Grants are made by the conditional-access
-    process (A20–A21), which does not exist yet: until it does, nobody holds one."""
-    return []
-
-
 @service(PUBLIC)
 def open_for_reading(session: Session, principal: Principal, entry_id: int, delivery: Delivery, channel: str,
                      query_text: str = "", version_number: int | None = None) -> ReadOutcome:
@@ -74,7 +69,9 @@ def open_for_reading(session: Session, principal: Principal, entry_id: int, deli
         raise NotFound()
     managed = principal.can(Permission.CATALOG_MANAGE, access.org)
     ref = DatasetRef(entry_id, OpenClass(access.open_class), access.status == "published", managed)
-    decision = decide(principal, ref, delivery, _grants_for(session, principal, entry_id), utcnow())
+    refusal = read_refusal(session, principal, entry_id)  # A34.1 closure, a key bound elsewhere (A20.4)
+    decision = (AccessDecision(False, reason=refusal) if refusal else
+                decide(principal, ref, delivery, grants_for(session, principal, entry_id), utcnow()))
     version = current_version(session, entry_id)
     if version_number is not None:
         version = session.execute(select(DatasetVersion).where(

@@ -31,6 +31,14 @@ class Permission(StrEnum):
     CATALOG_EXPERT_REVIEW = "catalog:entries:expert_review"
     CATALOG_PUBLISH = "catalog:entries:publish"
     CATALOG_CLASS_CHANGE = "catalog:open_class:change"
+    # Conditional access (A20-A24, A34): see the applications and out-of-catalog requests of the organisations
+    # reached; accept or refuse to accept them (the bureau, A20.2) and route requests (A23.1); review them and
+    # sign the use agreement (the provider, A20.3, A21.1); sanction a user (A34.1); keep the agreement template.
+    ACCESS_READ = "access:applications:read"
+    ACCESS_ACCEPT = "access:applications:accept"
+    ACCESS_REVIEW = "access:applications:review"
+    ACCESS_SANCTION = "access:sanctions:manage"
+    ACCESS_TEMPLATE = "access:agreement_template:manage"
 
 
 class Role(StrEnum):
@@ -58,22 +66,27 @@ ROLE_LABELS_ZH: dict[Role, str] = {
 _USER = {Permission.SELF_READ, Permission.SELF_UPDATE}
 _CATALOG_BUREAU = {Permission.CATALOG_READ, Permission.CATALOG_REVIEW, Permission.CATALOG_PUBLISH,
                    Permission.CATALOG_CLASS_CHANGE}
+_ACCESS_PROVIDER = {Permission.ACCESS_READ, Permission.ACCESS_REVIEW}
+_ACCESS_BUREAU = {Permission.ACCESS_READ, Permission.ACCESS_ACCEPT, Permission.ACCESS_SANCTION}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.USER: frozenset(_USER),
     Role.PROVIDER_STAFF: frozenset(
         _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.CATALOG_READ, Permission.CATALOG_MANAGE}
+        | _ACCESS_PROVIDER
     ),
     Role.PROVIDER_CDO: frozenset(
         _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ, Permission.STAFF_MANAGE, Permission.CATALOG_MANAGE}
-        | _CATALOG_BUREAU
+        | _CATALOG_BUREAU | _ACCESS_PROVIDER | {Permission.ACCESS_SANCTION}
     ),
-    Role.DISTRICT_BUREAU: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ} | _CATALOG_BUREAU),
-    Role.CITY_BUREAU: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ} | _CATALOG_BUREAU),
+    Role.DISTRICT_BUREAU: frozenset(
+        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ} | _CATALOG_BUREAU | _ACCESS_BUREAU),
+    Role.CITY_BUREAU: frozenset(
+        _USER | {Permission.CONSOLE_ENTER, Permission.STAFF_READ} | _CATALOG_BUREAU | _ACCESS_BUREAU),
     Role.OPERATOR: frozenset(set(Permission)),
     Role.EXPERT: frozenset(_USER | {Permission.CONSOLE_ENTER, Permission.CATALOG_EXPERT_REVIEW}),
     Role.SUPERVISOR: frozenset(
-        _USER | {Permission.CONSOLE_ENTER, Permission.AUDIT_READ, Permission.STAFF_READ}
+        _USER | {Permission.CONSOLE_ENTER, Permission.AUDIT_READ, Permission.STAFF_READ, Permission.ACCESS_READ}
     ),
 }
 

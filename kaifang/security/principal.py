@@ -29,6 +29,9 @@ class Principal:
     grants: frozenset[RoleGrant] = field(default_factory=frozenset)
     is_system: bool = False
     lang: str = "zh_CN"
+    # Set when the caller came with an API key bound to a conditional-access grant (A20.4): data reads are
+    # then limited to that grant.
+    bound_grant_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
