@@ -22,6 +22,8 @@ ROUTER_MODULES = [
     "kaifang.catalog.routes.pages",
     "kaifang.catalog.routes.console",
     "kaifang.datastore.routes.pages",
+    "kaifang.access.routes.pages",
+    "kaifang.access.routes.console",
 ]
 
 

@@ -352,3 +352,11 @@ def unread_count(session: Session, principal: Principal) -> int:
         return 0
     return session.execute(select(func.count()).select_from(Notification).where(
         Notification.user_id == principal.user_id, Notification.read_at.is_(None))).scalar_one()
+
+
+@query(Permission.ACCESS_SANCTION)
+def user_for_email(session: Session, principal: Principal, email: str):
+    """The account a sanction is to name (by its e-mail), or None."""
+    from kaifang.accounts.models import User
+
+    return session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
