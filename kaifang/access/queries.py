@@ -45,6 +45,7 @@ from kaifang.workflow import history
 
 # --- for the access decision ---------------------------------------------------------------------------
 
+@query(PUBLIC)
 def grants_for(session: Session, principal: Principal, entry_id: int) -> list[GrantScope]:
     """A20.4: the principal's grants on this entry as the access decision takes them. A grant that is not active
     (suspended, revoked, expired) or whose row condition no longer fits the data is passed as inactive, so that
@@ -79,6 +80,7 @@ ACCESS_CLOSED = ("Your access to data has been closed by the data administration
                  "See the notice in your personal centre.")
 
 
+@query(PUBLIC)
 def read_refusal(session: Session, principal: Principal, entry_id: int) -> str | None:
     """A34.1, A20.4: a refusal that applies before the access decision, whatever the open class: the user's
     access is closed platform-wide, or the API key is bound to a grant on another dataset."""

@@ -68,6 +68,7 @@ from kaifang.security import (
     Permission,
     Principal,
     authorize,
+    query,
     service,
 )
 from kaifang.workdays import SHANGHAI
@@ -97,6 +98,7 @@ def _link(app: AccessApplication, console: bool) -> str:
     return f"/console/access/{app.id}" if console else f"/access/{app.id}"
 
 
+@query(AUTHENTICATED)
 def load_application(session: Session, principal: Principal, app_id: int) -> AccessApplication:
     """The application as the caller may see it: theirs, or of a provider they reach; otherwise NotFound."""
     app = session.get(AccessApplication, app_id)
@@ -777,6 +779,7 @@ def _request(session: Session, principal: Principal, req_id: int) -> DataRequest
     raise NotFound()
 
 
+@query(AUTHENTICATED)
 def load_request(session: Session, principal: Principal, req_id: int) -> DataRequest:
     return _request(session, principal, req_id)
 

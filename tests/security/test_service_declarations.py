@@ -45,6 +45,10 @@ def test_every_service_and_query_declares_a_permission():
 def test_public_declarations_are_a_short_reviewed_list():
     public = sorted(n for n, f in _domain_functions() if f.__kaifang_permission__ == PUBLIC)
     assert public == sorted([
+        "kaifang.access.queries.grants_for",  # the principal's own grants only
+        "kaifang.access.queries.public_sanctions",  # A34.1: only sanctions published on purpose
+        "kaifang.access.queries.read_refusal",  # the principal's own sanctions and key binding
+        "kaifang.access.queries.results_for_entry",  # A24.2: results of use are shown on dataset pages
         "kaifang.accounts.apikeys.principal_for_key",
         "kaifang.accounts.queries.list_regions",
         "kaifang.accounts.queries.load_principal",
