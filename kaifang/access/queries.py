@@ -69,9 +69,11 @@ def grants_for(session: Session, principal: Principal, entry_id: int) -> list[Gr
         else:
             ok = True
         active = ok and g.state == "active" and None not in sanctioned and g.provider_org_id not in sanctioned
+        deliveries = {Delivery(d) for d in json.loads(g.deliveries)}
+        if deliveries & {Delivery.DOWNLOAD, Delivery.API}:
+            deliveries.add(Delivery.PREVIEW)  # the dataset page shows the grantee the same granted rows
         out.append(GrantScope(g.id, g.grantee_user_id, g.entry_id, tuple(json.loads(g.columns)), tuple(filters),
-                              frozenset(Delivery(d) for d in json.loads(g.deliveries)), g.starts_at, g.ends_at,
-                              active))
+                              frozenset(deliveries), g.starts_at, g.ends_at, active))
     return out
 
 

@@ -34,11 +34,11 @@ ITEMS = [
 ]
 FIELDS = [i.name for i in ITEMS]
 ROWS = [
-    ("91320500MA1N000001", "苏州甲科技有限公司", "王一", "0512-1", "昆山市", "100", "12", "2015-01-02"),
-    ("91320500MA1N000002", "苏州乙贸易有限公司", "李二", "0512-2", "姑苏区", "50", "5", "2016-03-04"),
-    ("91320500MA1N000003", "昆山丙制造有限公司", "张三", "0512-3", "昆山市", "800", "120", "2010-05-06"),
-    ("91320500MA1N000004", "吴江丁丝绸有限公司", "刘四", "0512-4", "吴江区", "300", "40", "2012-07-08"),
-    ("91320500MA1N000005", "昆山戊电子有限公司", "陈五", "0512-5", "昆山市", "20", "3", "2020-09-10"),
+    ("91320500MA1N000001", "苏州甲科技有限公司", "王一", "13900000001", "昆山市", "100", "12", "2015-01-02"),
+    ("91320500MA1N000002", "苏州乙贸易有限公司", "李二", "13900000002", "姑苏区", "50", "5", "2016-03-04"),
+    ("91320500MA1N000003", "昆山丙制造有限公司", "张三", "13900000003", "昆山市", "800", "120", "2010-05-06"),
+    ("91320500MA1N000004", "吴江丁丝绸有限公司", "刘四", "13900000004", "吴江区", "300", "40", "2012-07-08"),
+    ("91320500MA1N000005", "昆山戊电子有限公司", "陈五", "13900000005", "昆山市", "20", "3", "2020-09-10"),
 ]
 GRANTED = ["name", "district", "employees"]  # 3 of 8
 ROW_FILTER = "district=昆山市"  # 3 of 5 rows
@@ -118,22 +118,25 @@ def accepted(session: Session, who: People, entry_id: int) -> AccessApplication:
     return services.accept_application(session, who.city_bureau, app.id, "材料齐全")
 
 
-def approved(session: Session, who: People, entry_id: int, **overrides: object) -> AccessApplication:
+def approved(session: Session, who: People, entry_id: int, reviewer: Principal | None = None,
+             **overrides: object) -> AccessApplication:
     app = accepted(session, who, entry_id)
-    services.approve_application(session, who.staff, app.id, approval(entry_id, **overrides))
+    services.approve_application(session, reviewer or who.staff, app.id, approval(entry_id, **overrides))
     return app
 
 
-def in_force(session: Session, who: People, entry_id: int, **overrides: object) -> AccessApplication:
-    app = approved(session, who, entry_id, **overrides)
-    view_sha = _sha(session, app.id)
+def in_force(session: Session, who: People, entry_id: int, reviewer: Principal | None = None,
+             **overrides: object) -> AccessApplication:
+    """Approved by ``reviewer`` (the agency's staff by default), signed by the applicant and by the reviewer's side."""
+    app = approved(session, who, entry_id, reviewer, **overrides)
+    view_sha = sha_of(session, app.id)
     services.sign_agreement(session, who.applicant, app.id, "applicant", view_sha)
-    services.sign_agreement(session, who.cdo, app.id, "provider", view_sha)
+    services.sign_agreement(session, reviewer or who.cdo, app.id, "provider", view_sha)
     session.refresh(app)
     return app
 
 
-def _sha(session: Session, app_id: int) -> str:
+def sha_of(session: Session, app_id: int) -> str:
     from sqlalchemy import select
 
     from kaifang.access.models import UseAgreement
