@@ -86,6 +86,9 @@ def demo_load(accounts_only: bool) -> None:
             click.echo("Publishing the demo catalog and ingesting its data ...")
             created = load_demo_catalog(session, factory, settings)
             click.echo(f"{created} demo catalog entries published")
+            from kaifang.demo.access import load_demo_access
+
+            click.echo(f"{load_demo_access(session)} demo conditional-access applications made")
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for a in accounts:
         click.echo(f"  {a.role:<20} {a.email:<36} {a.name}  {a.org or ''}")

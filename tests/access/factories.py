@@ -142,3 +142,16 @@ def sha_of(session: Session, app_id: int) -> str:
     from kaifang.access.models import UseAgreement
 
     return session.execute(select(UseAgreement.sha256).where(UseAgreement.application_id == app_id)).scalar_one()
+
+
+def people_by_email(session: Session, email: str) -> Principal:
+    from sqlalchemy import select
+
+    from kaifang.accounts.models import User
+    from kaifang.accounts.queries import load_principal
+    from kaifang.security import ANONYMOUS
+
+    user = session.execute(select(User).where(User.email == email)).scalar_one()
+    principal = load_principal(session, ANONYMOUS, user.id, user.session_epoch)
+    assert principal is not None
+    return principal

@@ -51,3 +51,19 @@ def test_demo_catalog_has_forty_entries_with_data_A17_1(session, sessions, setti
     assert {v.source_format for v in versions} >= {"csv", "xlsx"}
     assert "gb18030" in {v.source_encoding for v in versions}
     assert load_demo_catalog(session, sessions, settings) == 0, "loading again adds nothing"
+
+    # A20-A23: the demo company holds an agreement in force whose grant really reads the data.
+    from kaifang.access import Delivery
+    from kaifang.access.models import AccessApplication
+    from kaifang.datastore.queries import open_for_reading
+    from kaifang.demo.access import IN_FORCE, load_demo_access
+    from tests.access.factories import people_by_email
+
+    assert load_demo_access(session) == 3
+    assert load_demo_access(session) == 0, "loading again adds nothing"
+    states = sorted(session.execute(select(AccessApplication.status)).scalars())
+    assert states == ["accepted", "in_force", "submitted"]
+    company = people_by_email(session, "company@demo.kaifang.cn")
+    entry = session.execute(select(CatalogEntry).where(CatalogEntry.name == IN_FORCE)).scalar_one()
+    readable = open_for_reading(session, company, entry.id, Delivery.API, "test").unwrap()
+    assert readable.projection.columns == ("name", "industry", "district", "staff")
