@@ -193,6 +193,7 @@ class DataRequest(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_entry.id"))  # the entry it led to
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # overdue: flagged to the bureau
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 

@@ -723,15 +723,15 @@ def run_deadlines(session: Session, principal: Principal) -> dict[str, int]:
                                                               Grant.state == "active")).scalars())
             _set_grants(session, SYSTEM, grants, EXPIRED, "")
             counts["expired"] += 1
-    for req in session.execute(select(DataRequest).where(DataRequest.status == "routed",
-                                                         DataRequest.due_at <= now)).scalars():
-        if req.answered_at is None and not session.execute(select(Notification.id).where(
-                Notification.link == f"/console/access/requests/{req.id}",
-                Notification.message.like("Overdue%"))).first():
-            notify(session, bureau_people(session, req.region_code),
-                   "Overdue: a request for data outside the catalog has not been answered: %(title)s",
-                   f"/console/access/requests/{req.id}", title=req.title)
-            counts["requests_escalated"] += 1
+    for req in session.execute(select(DataRequest).where(DataRequest.status == "routed", DataRequest.due_at <= now,
+                                                         DataRequest.escalated_at.is_(None))).scalars():
+        req.escalated_at = now
+        record(session, principal, "access.request_overdue", "access_data_request", req.id,
+               after={"due_at": req.due_at.isoformat()})
+        notify(session, bureau_people(session, req.region_code),
+               "Overdue: a request for data outside the catalog has not been answered: %(title)s",
+               f"/console/access/requests/{req.id}", title=req.title)
+        counts["requests_escalated"] += 1
     return counts
 
 

@@ -378,3 +378,31 @@ def test_all_eight_fields_are_offered_and_three_granted(session, who, entry):
     app = in_force(session, who, entry.id)
     view = application_view(session, who.applicant, app.id)
     assert view.items[0].fields == FIELDS and view.items[0].approved_fields == GRANTED
+
+
+def test_each_step_notifies_in_the_platform_and_by_mail(session, who, world, entry, mailbox):
+    """Queues and notifications: the bureau learns of a submission, the provider of an acceptance (with the due
+    date), the applicant of each answer; in the platform and by e-mail, in the recipient's language."""
+    import time
+
+    app = accepted(session, who, entry.id)
+    rows = session.execute(select(Notification.user_id, Notification.message).order_by(Notification.id)).all()
+    assert (who.city_bureau.user_id, "New application for conditional data: %(title)s") in rows
+    assert (who.staff.user_id, "Application accepted, please review it by %(due)s: %(title)s") in rows
+    assert (who.applicant.user_id, "Your application has been accepted and passed to the provider: %(title)s") in rows
+    assert who.district_bureau.user_id not in {u for u, _ in rows}, "a city agency's application is not Kunshan's"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not mailbox.to(world.emails["provider_staff"]):
+        time.sleep(0.05)
+    mail = mailbox.to(world.emails["provider_staff"])
+    assert mail and "请于" in mail[0]["Subject"] and app.title in mail[0]["Subject"]
+    assert f"/console/access/{app.id}" in mail[0].get_content()
+
+
+def test_an_unanswered_request_is_escalated_once_when_overdue_A23_1(session, who, world, monkeypatch):
+    req = services.submit_request(session, who.other_user, "公共自行车站点实时数据", "站点位置", "出行应用")
+    services.route_request(session, who.city_bureau, req.id, world.orgs["agency"])
+    at(monkeypatch, req.due_at + dt.timedelta(minutes=1))
+    assert services.run_deadlines(session, who.city_bureau)["requests_escalated"] == 1
+    assert services.run_deadlines(session, who.city_bureau)["requests_escalated"] == 0
+    assert req.escalated_at is not None

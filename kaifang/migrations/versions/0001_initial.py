@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:13:21.787969
+Create Date: 2026-11-27 11:25:19.203981
 
 """
 from typing import Sequence, Union
@@ -466,6 +466,7 @@ def upgrade() -> None:
     sa.Column('answer', sa.Text(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=True),
     sa.Column('answered_at', kaifang.db.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', kaifang.db.UTCDateTime(), nullable=True),
     sa.Column('created_at', kaifang.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], name=op.f('fk_access_data_request_entry_id_catalog_entry')),
     sa.ForeignKeyConstraint(['requester_user_id'], ['user_account.id'], name=op.f('fk_access_data_request_requester_user_id_user_account')),
