@@ -261,8 +261,9 @@ def _provider_signed(session: Session, app_id: int) -> bool:
 
 @query(Permission.ACCESS_READ)
 def list_applications(session: Session, principal: Principal, status: str = "", page: int = 1) -> Page:
-    """Every application of the providers this person reaches, newest change first."""
-    stmt = select(AccessApplication)
+    """Every submitted application of the providers this person reaches (drafts stay the applicant's), those
+    with a deadline first."""
+    stmt = select(AccessApplication).where(AccessApplication.status != "draft")
     cond = _reach(principal, Permission.ACCESS_READ, AccessApplication.provider_org_id, AccessApplication.region_code)
     if cond is not None:
         stmt = stmt.where(cond)

@@ -100,12 +100,15 @@ def _link(app: AccessApplication, console: bool) -> str:
 
 @query(AUTHENTICATED)
 def load_application(session: Session, principal: Principal, app_id: int) -> AccessApplication:
-    """The application as the caller may see it: theirs, or of a provider they reach; otherwise NotFound."""
+    """The application as the caller may see it: theirs, or (once submitted) of a provider they reach; otherwise
+    NotFound."""
     app = session.get(AccessApplication, app_id)
     if app is None:
         raise NotFound()
     if principal.user_id is not None and app.applicant_user_id == principal.user_id:
         return app
+    if app.status == DRAFT and not principal.is_system:
+        raise NotFound()  # a draft is the applicant's own until submitted
     authorize(principal, Permission.ACCESS_READ, app_org(app), hide=True)
     return app
 

@@ -406,3 +406,15 @@ def test_an_unanswered_request_is_escalated_once_when_overdue_A23_1(session, who
     assert services.run_deadlines(session, who.city_bureau)["requests_escalated"] == 1
     assert services.run_deadlines(session, who.city_bureau)["requests_escalated"] == 0
     assert req.escalated_at is not None
+
+
+def test_a_draft_is_the_applicants_own_until_submitted_A20_1(session, who, entry):
+    from kaifang.access.queries import list_applications
+
+    app = services.save_application(session, who.applicant, None, application_input(entry.id))
+    for staff in (who.staff, who.city_bureau, who.supervisor):
+        with pytest.raises(NotFound):
+            application_view(session, staff, app.id)
+        assert app.id not in {a.id for a in list_applications(session, staff).items}
+    services.submit_application(session, who.applicant, app.id)
+    assert application_view(session, who.staff, app.id).app.id == app.id

@@ -20,6 +20,11 @@ CATALOG_READERS = {"provider_staff", "provider_cdo", "other_provider_staff", "di
 AGENCY_CATALOG_READERS = {"provider_staff", "provider_cdo", "city_bureau", "operator"}
 CATALOG_MANAGERS = {"provider_staff", "provider_cdo", "operator"}
 CATALOG_DECIDERS = {"provider_cdo", "city_bureau", "operator"}
+# Conditional access to the city agency's data: who accepts (the bureau reaching the city, A20.2), who reviews and
+# signs for the agency (its people, A20.3, A21.1), who sanctions a user for its data (A34.1).
+ACCESS_ACCEPTERS = {"city_bureau", "operator"}
+ACCESS_REVIEWERS = {"provider_staff", "provider_cdo", "operator"}
+AGENCY_SANCTIONERS = {"provider_cdo", "city_bureau", "operator"}
 # Personas that hold a catalog permission but do not see the agency's unpublished entry (or, for experts, an
 # entry not waiting for their review): it answers them like a missing one.
 NOT_SEEING_THE_DRAFT = {"other_provider_staff", "district_bureau", "expert", "supervisor"}
@@ -62,8 +67,29 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/console/catalog/{entry_id}/data"): AGENCY_CATALOG_READERS,
     ("POST", "/console/catalog/{entry_id}/upload"): CATALOG_MANAGERS,
     ("POST", "/console/catalog/{entry_id}/lookups"): CATALOG_MANAGERS,
+    # Conditional access (A20.2, A20.3, A21.1, A23.1, A34.1) on an application and a request to the city agency,
+    # each in the state its action starts from, and a sanction on its data.
+    ("GET", "/console/access"): STAFF_READERS,
+    ("GET", "/console/access/{app_id}"): AGENCY_READERS,
+    ("POST", "/console/access/{app_id}/accept"): ACCESS_ACCEPTERS,
+    ("POST", "/console/access/{app_id}/not-accept"): ACCESS_ACCEPTERS,
+    ("POST", "/console/access/{app_id}/approve"): ACCESS_REVIEWERS,
+    ("POST", "/console/access/{app_id}/refuse"): ACCESS_REVIEWERS,
+    ("POST", "/console/access/{app_id}/sign"): ACCESS_REVIEWERS,
+    ("POST", "/console/access/{app_id}/revoke"): ACCESS_REVIEWERS | ACCESS_ACCEPTERS,
+    ("GET", "/console/access/requests"): STAFF_READERS,
+    ("GET", "/console/access/requests/{req_id}"): AGENCY_READERS,
+    ("POST", "/console/access/requests/{req_id}/route"): ACCESS_ACCEPTERS,
+    ("POST", "/console/access/requests/{req_id}/decline"): ACCESS_ACCEPTERS,
+    ("POST", "/console/access/requests/{req_id}/answer"): ACCESS_REVIEWERS,
+    ("GET", "/console/access/sanctions"): {"provider_cdo", "district_bureau", "city_bureau", "operator"},
+    ("POST", "/console/access/sanctions"): AGENCY_SANCTIONERS,
+    ("POST", "/console/access/sanctions/{sanction_id}/lift"): AGENCY_SANCTIONERS,
+    ("GET", "/console/access/template"): {"operator"},
+    ("POST", "/console/access/template"): {"operator"},
 }
 # Hidden rather than refused: personas that hold the permission but not for this object.
+OUTSIDE_THE_CITY_AGENCY = {"other_provider_staff", "district_bureau"}
 HIDDEN = {
     ("GET", "/console/organisations/{org_id}"): {"other_provider_staff", "district_bureau"},
     ("GET", "/console/catalog/{entry_id}"): NOT_SEEING_THE_DRAFT,
@@ -78,6 +104,18 @@ HIDDEN = {
     ("GET", "/console/catalog/{entry_id}/data"): {"other_provider_staff", "district_bureau"},
     ("POST", "/console/catalog/{entry_id}/upload"): {"other_provider_staff"},
     ("POST", "/console/catalog/{entry_id}/lookups"): {"other_provider_staff"},
+    ("GET", "/console/access/{app_id}"): OUTSIDE_THE_CITY_AGENCY,
+    ("POST", "/console/access/{app_id}/accept"): {"district_bureau"},
+    ("POST", "/console/access/{app_id}/not-accept"): {"district_bureau"},
+    ("POST", "/console/access/{app_id}/approve"): {"other_provider_staff"},
+    ("POST", "/console/access/{app_id}/refuse"): {"other_provider_staff"},
+    ("POST", "/console/access/{app_id}/sign"): OUTSIDE_THE_CITY_AGENCY,
+    ("POST", "/console/access/{app_id}/revoke"): OUTSIDE_THE_CITY_AGENCY,
+    ("GET", "/console/access/requests/{req_id}"): OUTSIDE_THE_CITY_AGENCY,
+    ("POST", "/console/access/requests/{req_id}/route"): {"district_bureau"},
+    ("POST", "/console/access/requests/{req_id}/decline"): {"district_bureau"},
+    ("POST", "/console/access/requests/{req_id}/answer"): {"other_provider_staff"},
+    ("POST", "/console/access/sanctions/{sanction_id}/lift"): {"district_bureau"},
 }
 
 
@@ -152,12 +190,68 @@ def _form_for(path: str, world, session) -> tuple[str, dict[str, str]]:
     return concrete, data
 
 
+def _access_form_for(path: str, world, session, settings, tmp_path, made: dict) -> tuple[str, dict]:
+    """A20-A23, A34.1: a fresh application, request or sanction of the city agency in the state the action starts
+    from (the conditionally open dataset is made once per test), and a valid form for the action."""
+    from sqlalchemy import select
+
+    from kaifang.access import services
+    from kaifang.access.agreement import DEFAULT_CLAUSES, DEFAULT_TITLE
+    from kaifang.access.models import UseAgreement
+    from kaifang.security import SYSTEM
+    from tests.access import factories
+
+    action = path.rsplit("/", 1)[1]
+    if "{app_id}" in path:
+        if "entry" not in made:
+            made["entry"] = factories.conditional_register(session, settings, world, tmp_path).id
+            made["who"] = factories.people(session, world)
+        entry_id, who = made["entry"], made["who"]
+        state = {"accept": factories.submitted, "not-accept": factories.submitted, "approve": factories.accepted,
+                 "refuse": factories.accepted, "sign": factories.approved, "revoke": factories.in_force,
+                 }.get(action, factories.submitted)
+        app = state(session, who, entry_id)
+        sha = session.execute(select(UseAgreement.sha256).where(UseAgreement.application_id == app.id)).scalar()
+        data = {
+            "accept": {"note": "matrix"},
+            "not-accept": {"reasons": ["title_unclear", "other"], "note": "matrix"},
+            "approve": {"purpose": "matrix", "deliveries": ["download"], "period_start": factories.today().isoformat(),
+                        "period_end": factories.today().isoformat(), f"fields_{entry_id}": ["name"],
+                        f"row_filter_{entry_id}": ""},
+            "refuse": {"reasons": "matrix", "legal_basis": "matrix"},
+            "sign": {"sha256": sha or ""},
+        }.get(action, {"reason": "matrix"})
+        return path.replace("{app_id}", str(app.id)), data
+    if "{req_id}" in path:
+        citizen = world.principal(session, "citizen")
+        req = services.submit_request(session, citizen, "矩阵测试需求", "矩阵测试", "matrix", "320500")
+        if action != "route" and action != "decline":
+            services.route_request(session, SYSTEM, req.id, world.orgs["agency"])
+        data = {"route": {"org_id": str(world.orgs["agency"]), "note": "matrix"},
+                "answer": {"outcome": "exists", "answer": "matrix", "entry_id": ""}}.get(action, {"reason": "matrix"})
+        return path.replace("{req_id}", str(req.id)), data
+    if "{sanction_id}" in path:
+        sanction = services.impose_sanction(session, SYSTEM, world.users["citizen"], "restrict", "matrix",
+                                            org_id=world.orgs["agency"])
+        return path.replace("{sanction_id}", str(sanction.id)), {"reason": "matrix"}
+    if path == "/console/access/sanctions":
+        return path, {"email": world.emails["citizen"], "kind": "restrict", "reason": "matrix",
+                      "org_id": str(world.orgs["agency"])}
+    if path == "/console/access/template":
+        return path, {"title": DEFAULT_TITLE, **{f"clause_{k}": v for k, v in DEFAULT_CLAUSES.items()}}
+    return path, {}
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_console_permission_matrix(persona, client, world, session):
+def test_console_permission_matrix(persona, client, world, session, settings, tmp_path):
     if persona != "anonymous":
         login(client, world.emails[persona])
+    made: dict = {}
     for (method, path), allowed in sorted(MATRIX.items()):
-        url, data = _form_for(path, world, session)
+        if path.startswith("/console/access"):
+            url, data = _access_form_for(path, world, session, settings, tmp_path, made)
+        else:
+            url, data = _form_for(path, world, session)
         if method == "GET":
             r = client.get(url)
         else:

@@ -3,8 +3,8 @@
 ``/datasets/{key}`` (id or stable code) shows the entry's metadata and data items (A14.2), its open class with
 conditions (A7.3) and history (A8.2), a preview (A9.2) read through the one access decision, downloads
 (A16.2), the data API's documentation with this dataset's own columns (A19.1, A22.1), the quality report of
-the current version (A16.1), its versions and a citation (A24.1). A not-open entry shows its name and
-provider only (A7.2).
+the current version (A16.1), its versions, a citation (A24.1), the way to apply for conditional data (A20.1)
+and the results of use reported against it (A24.2). A not-open entry shows its name and provider only (A7.2).
 
 ``/console/catalog/{id}/data`` lists an entry's ingest runs (refreshing itself while one is queued or running,
 with each problem of a failed run) and takes uploads: ``save_upload`` streams the file to disk, then
@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
 from kaifang.access import Delivery
+from kaifang.access import queries as access_queries
 from kaifang.access.decision import NEEDS_GRANT, NOT_OPEN, NOT_PUBLISHED
+from kaifang.access.schemas import RESULT_KINDS
 from kaifang.accounts.queries import list_regions
 from kaifang.accounts.services import ValidationErrors
 from kaifang.catalog import FREQUENCY_LABELS, EntryCard, get_entry, record_view
@@ -219,6 +221,10 @@ def dataset_page(request: Request, db: DB, principal: Me, key: str) -> Response:
         downloads=downloads_panel(card, bool(versions)), api=api_doc(settings.base_url, card.id, entry.schema, panel),
         type_operators={t.value: ops for t, ops in OPERATORS.items()},
     )
+    if card.status == "published":
+        # A20.1: conditional data is applied for from its page; A24.2: the results of use reported against it.
+        context.update(apply_href=f"/access/new?entry={card.id}" if card.open_class == "conditional" else None,
+                       use_results=access_queries.results_for_entry(db, principal, card.id), result_kinds=RESULT_KINDS)
     return render(request, "datastore/dataset.html", context)
 
 
