@@ -315,9 +315,9 @@ def request_queue(session: Session, principal: Principal) -> list[DataRequest]:
 
 @query(PUBLIC)
 def results_for_entry(session: Session, principal: Principal, entry_id: int, limit: int = 20) -> list[UseResult]:
-    """A24.2: the results of use reported against applications that covered this dataset."""
-    stmt = (select(UseResult).join(ApplicationItem, ApplicationItem.application_id == UseResult.application_id)
-            .where(ApplicationItem.entry_id == entry_id).order_by(UseResult.id.desc()).limit(limit))
+    """A24.2: the results of use reported under agreements that granted this dataset."""
+    stmt = (select(UseResult).join(Grant, Grant.application_id == UseResult.application_id)
+            .where(Grant.entry_id == entry_id).order_by(UseResult.id.desc()).limit(limit))
     return list(session.execute(stmt).scalars())
 
 

@@ -78,6 +78,7 @@ MAX_ITEMS = 20
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_PERIOD_DAYS = 3 * 366  # a use period of at most three years
+LONG_TEXT_LIMITS = {"reason": 5000, "results_form": 5000, "scenario": 5000}
 # Supporting documents: the type is checked on the name and on the content's first bytes.
 ATTACHMENT_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
@@ -177,6 +178,9 @@ def _validate(session: Session, data: ApplicationInput) -> tuple[dict, int | Non
         "results_form": data.results_form.strip(), "scenario": data.scenario.strip(),
         "commitment": bool(data.commitment), "period_start": data.period_start, "period_end": data.period_end,
     }
+    for name, limit in LONG_TEXT_LIMITS.items():
+        if len(clean[name]) > limit:
+            errors[name] = "This text is too long: at most 5,000 characters."
     if data.kind not in ("dataset", "api"):
         errors["kind"] = "Choose what is applied for: a dataset or a data service API."
     deliveries = [d for d in dict.fromkeys(data.deliveries) if d]
@@ -271,7 +275,7 @@ def missing_elements(session: Session, app: AccessApplication) -> list[str]:
     """A20.1: the elements a submission still lacks (English msgids of their labels)."""
     items = session.execute(select(ApplicationItem).where(ApplicationItem.application_id == app.id)).scalars().all()
     checks = [
-        (app.title, "Title"), (app.reason, "Reason"), (json.loads(app.deliveries), "Delivery"),
+        (app.title, "Title of the application"), (app.reason, "Reason"), (json.loads(app.deliveries), "Delivery"),
         (app.period_start and app.period_end, "Usage period"), (app.results_form, "Form of results"),
         (app.scenario, "Application scenario"), (app.commitment, "Commitment"),
         (items, "Datasets"), (items and all(json.loads(i.fields) for i in items), "Data items wanted"),

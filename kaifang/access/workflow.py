@@ -45,7 +45,7 @@ STATE_LABELS = {
     IN_FORCE: "In force",
     EXPIRED: "Expired",
     REVOKED: "Revoked",
-    WITHDRAWN: "Withdrawn",
+    WITHDRAWN: "Withdrawn by the applicant",
 }
 
 # Applicant-side moves carry this pseudo-permission: any signed-in user may attempt them, and the guard

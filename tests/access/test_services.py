@@ -418,3 +418,9 @@ def test_a_draft_is_the_applicants_own_until_submitted_A20_1(session, who, entry
         assert app.id not in {a.id for a in list_applications(session, staff).items}
     services.submit_application(session, who.applicant, app.id)
     assert application_view(session, who.staff, app.id).app.id == app.id
+
+
+def test_long_texts_are_refused_with_the_field_named_A20_1(session, who, entry):
+    with pytest.raises(ValidationErrors) as exc:
+        services.save_application(session, who.applicant, None, application_input(entry.id, reason="长" * 5001))
+    assert set(exc.value.errors) == {"reason"}

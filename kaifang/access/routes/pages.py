@@ -32,7 +32,7 @@ from kaifang.access.schemas import (
     ApplicationInput,
     ItemInput,
 )
-from kaifang.access.workflow import APPLICATION, DATA_REQUEST, REQUEST_STATE_LABELS, STATE_LABELS, WITHDRAWN
+from kaifang.access.workflow import APPLICATION, DATA_REQUEST, REQUEST_STATE_LABELS, STATE_LABELS
 from kaifang.accounts import apikeys
 from kaifang.accounts.queries import list_regions
 from kaifang.accounts.services import ValidationErrors
@@ -56,13 +56,10 @@ Text = Annotated[str, Form()]
 EDITABLE = ("draft", "not_accepted")
 MAX_OTHER_DATASETS = 10
 BAD_DATE = "Enter the date as YYYY-MM-DD."
-# "Withdrawn" is the catalog's 已下架; an application is withdrawn by its applicant (已撤回).
-APP_STATE_LABELS = {**STATE_LABELS, WITHDRAWN: "Withdrawn by the applicant"}
+APP_STATE_LABELS = STATE_LABELS
 ROUND_OUTCOMES = {"accepted": "Accepted for review", "not_accepted": STATE_LABELS["not_accepted"],
                   "withdrawn": "Withdrawn by the applicant", "": "Waiting for the bureau"}
 GRANT_STATES = {"active": "In effect", "suspended": "Suspended", "revoked": "Revoked", "expired": "Expired"}
-# Msgids the services use whose translation elsewhere means something else ("Title" is a lookup service's name).
-OVERRIDES = {"Title": "Title of the application", STATE_LABELS[WITHDRAWN]: APP_STATE_LABELS[WITHDRAWN]}
 SIDES = {"applicant": "Data user (applicant)", "provider": "Data provider"}
 
 
@@ -76,7 +73,7 @@ VOCABULARIES: dict[str, Any] = {
     "delivery_labels": DELIVERY_LABELS, "reason_labels": NOT_ACCEPTED_REASONS, "result_kinds": RESULT_KINDS,
     "request_outcomes": REQUEST_OUTCOMES, "sanction_kinds": SANCTION_KINDS, "round_outcomes": ROUND_OUTCOMES,
     "grant_states": GRANT_STATES, "sides": SIDES, "sensitivity_labels": SENSITIVITY_LABELS,
-    "element_labels": OVERRIDES, "transition_titles": {t.name: t.title for t in APPLICATION.transitions},
+    "transition_titles": {t.name: t.title for t in APPLICATION.transitions},
     "request_transition_titles": {t.name: t.title for t in DATA_REQUEST.transitions},
     "number": services.application_number, "last_day": last_day,
 }
@@ -101,7 +98,7 @@ templates.env.globals["unread_notifications"] = unread_notifications
 def rule_message(exc: BusinessRuleError) -> str:
     """A refusal in the reader's language; its parameters that are msgids (states, missing elements) too."""
     def one(value: object) -> object:
-        return gettext_(OVERRIDES.get(value, value)) if isinstance(value, str) and value else value
+        return gettext_(value) if isinstance(value, str) and value else value
 
     params = {k: "、".join(str(one(v)) for v in value) if isinstance(value, list | tuple) else one(value)
               for k, value in exc.params.items()}
