@@ -1,6 +1,7 @@
-"""Demo conditional access (A20-A23): the demo company holds one agreement in force, has one application under
-review and one waiting for acceptance; the demo citizen has asked for data outside the catalog. Everything goes
-through the real services, so the queues, notifications, history and audit trail look as in real use."""
+"""Demo conditional access (A20-A23): the demo company holds one agreement in force with the market regulator,
+has a second application to it under review and one to the education bureau waiting for acceptance; the demo
+citizen has asked for data outside the catalog. Everything goes through the real services, so the queues,
+notifications, history and audit trail look as in real use."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from kaifang.security import ANONYMOUS, Principal
 from kaifang.workdays import SHANGHAI
 
 IN_FORCE = "苏州市特种设备使用登记信息"
-UNDER_REVIEW = "苏州市危险化学品经营企业名录"
 WAITING = "苏州市学生体质健康监测汇总数据"
 
 
@@ -47,13 +47,13 @@ def load_demo_access(session: Session) -> int:
     """Create the demo applications once (nothing when the demo company already has some). Returns how many."""
     company, bureau = _person(session, "company@demo.kaifang.cn"), _person(session, "bureau@demo.kaifang.cn")
     cdo, citizen = _person(session, "cdo.market@demo.kaifang.cn"), _person(session, "citizen@demo.kaifang.cn")
-    entries = [_entry(session, n) for n in (IN_FORCE, UNDER_REVIEW, WAITING)]
+    entries = [_entry(session, n) for n in (IN_FORCE, WAITING)]
     if None in (company, bureau, cdo, citizen) or None in entries:
         return 0
     if session.execute(select(func.count()).select_from(AccessApplication).where(
             AccessApplication.applicant_user_id == company.user_id)).scalar_one():
         return 0
-    equipment, chemicals, fitness = entries
+    equipment, fitness = entries
     today = dt.datetime.now(SHANGHAI).date()
 
     first = _apply(session, company, equipment, "特种设备使用单位分布研究",
@@ -67,8 +67,8 @@ def load_demo_access(session: Session) -> int:
     services.sign_agreement(session, company, first, "applicant", sha)
     services.sign_agreement(session, cdo, first, "provider", sha)
 
-    second = _apply(session, company, chemicals, "危险化学品经营企业安全评估",
-                    ["year", "district", "indicator", "value"])
+    # A second application to the same provider, for more data items: waiting for the market regulator's review.
+    second = _apply(session, company, equipment, "特种设备使用单位住所核验", ["name", "address", "status"])
     services.accept_application(session, bureau, second, "材料齐全，予以受理")
     _apply(session, company, fitness, "学生体质健康趋势分析", ["name", "district"])
     services.submit_request(session, citizen, "公共自行车站点实时数据",
