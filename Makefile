@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint clean migration
+.PHONY: setup run test lint clean migration bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,11 @@ test: setup
 lint: setup
 	$(BIN)/ruff check kaifang tests
 
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 migration: setup
 	$(BIN)/python scripts/regen_initial_migration.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache bench/work bench/.venv-peers

@@ -25,6 +25,11 @@ _lock = threading.Lock()
 _databases: dict[tuple[int, int, str, str | None], duckdb.DuckDBPyConnection] = {}
 # How long to wait for an interrupted query to unwind before giving up on it (it keeps a daemon thread).
 _UNWIND_S = 5.0
+# Queries running at once in a process; the others wait their turn (within their time limit). Each query
+# already uses several DuckDB threads, so more at once only share the same cores, and they share the
+# process's memory limit: 32 concurrent 1M-row pages ran a 2-worker server out of memory (bench/).
+MAX_CONCURRENT_QUERIES = max(2, os.cpu_count() or 2)
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT_QUERIES)
 
 
 def _config(threads: int, memory_limit: str, temp_directory: str | None) -> dict[str, str | int | bool]:
@@ -65,12 +70,20 @@ def run_with_timeout(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.Duck
                      timeout_s: float) -> T:
     """Run ``work(con)`` in a worker thread; past ``timeout_s`` interrupt it and raise ``QueryTimeout``.
 
-    The worker closes ``con`` when it is done, whatever happens."""
+    At most ``MAX_CONCURRENT_QUERIES`` run at once in a process; the time spent waiting for a turn counts in
+    the time limit. The worker closes ``con`` when it is done, whatever happens."""
     outcome: dict[str, object] = {}
+    deadline = time.monotonic() + timeout_s
 
     def target() -> None:
         try:
-            outcome["value"] = work(con)
+            if not _slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                outcome["error"] = QueryTimeout(timeout_s)
+                return
+            try:
+                outcome["value"] = work(con)
+            finally:
+                _slots.release()
         except BaseException as exc:
             outcome["error"] = exc
         finally:

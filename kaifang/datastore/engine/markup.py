@@ -18,7 +18,9 @@ from kaifang.datastore.schema import FIELD_NAME, FieldSpec, FieldType
 
 from .filters import quote_ident
 
-BATCH_ROWS = 20_000
+# Rows per Arrow batch of markup: 5,000 keeps an XLSX download of 1M rows ~30 MB smaller than 20,000 did
+# (bench/), for ~5 % more time.
+BATCH_ROWS = 5_000
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header row included
 XLSX_MAX_CHARS = 32_767  # Excel's characters per cell
 _MAX_EXACT_INT = 2**53  # Excel numbers are doubles: larger integers go in as text
