@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
 from kaifang.web.i18n import gettext_
+
+
+async def posted_form(request: Request) -> FormData:
+    return await request.form()
+
+
+# A route parameter holding the whole posted form (multi-valued fields included).
+Posted = Annotated[FormData, Depends(posted_form)]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -495,7 +495,7 @@ def _domain_msgids() -> dict[str, str]:
                 found.setdefault(node.value, name)
     labels = [schemas.KIND_LABELS, schemas.DELIVERY_LABELS, schemas.NOT_ACCEPTED_REASONS, schemas.RESULT_KINDS,
               schemas.REQUEST_OUTCOMES, schemas.SANCTION_KINDS, workflow.STATE_LABELS, workflow.REQUEST_STATE_LABELS,
-              agreement.CLAUSES, agreement.PLACEHOLDERS, pages.APP_STATE_LABELS, pages.ROUND_OUTCOMES,
+              agreement.CLAUSES, agreement.PLACEHOLDERS, pages.ROUND_OUTCOMES,
               pages.GRANT_STATES, pages.SIDES]
     for d in labels:
         for v in d.values():

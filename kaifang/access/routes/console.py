@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from kaifang.access import agreement, services
 from kaifang.access.queries import (
@@ -46,6 +45,7 @@ from kaifang.security import BusinessRuleError, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
 from kaifang.web.errors import translate_rule_error
+from kaifang.web.forms import Posted
 from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 from kaifang.workdays import CalendarNotCovered, due_day, load_calendar
@@ -57,12 +57,6 @@ Sanctioner = Annotated[Principal, Depends(require(Permission.ACCESS_SANCTION))]
 TemplateKeeper = Annotated[Principal, Depends(require(Permission.ACCESS_TEMPLATE))]
 Text = Annotated[str, Form()]
 
-
-async def posted_form(request: Request) -> FormData:
-    return await request.form()
-
-
-Posted = Annotated[FormData, Depends(posted_form)]
 
 VOCABULARIES: dict[str, Any] = {
     "state_labels": STATE_LABELS, "request_state_labels": REQUEST_STATE_LABELS, "kind_labels": KIND_LABELS,

@@ -41,7 +41,7 @@ from kaifang.catalog.vocabulary import SENSITIVITY_LABELS
 from kaifang.security import BusinessRuleError, NotFound, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal, require_login
-from kaifang.web.forms import safe_next, translate_errors
+from kaifang.web.forms import Posted, safe_next, translate_errors
 from kaifang.web.i18n import gettext_
 from kaifang.web.templating import SHANGHAI, flash, local_time, render, templates
 
@@ -56,7 +56,6 @@ Text = Annotated[str, Form()]
 EDITABLE = ("draft", "not_accepted")
 MAX_OTHER_DATASETS = 10
 BAD_DATE = "Enter the date as YYYY-MM-DD."
-APP_STATE_LABELS = STATE_LABELS
 ROUND_OUTCOMES = {"accepted": "Accepted for review", "not_accepted": STATE_LABELS["not_accepted"],
                   "withdrawn": "Withdrawn by the applicant", "": "Waiting for the bureau"}
 GRANT_STATES = {"active": "In effect", "suspended": "Suspended", "revoked": "Revoked", "expired": "Expired"}
@@ -69,7 +68,7 @@ def last_day(ends_at: dt.datetime) -> str:
 
 
 VOCABULARIES: dict[str, Any] = {
-    "state_labels": APP_STATE_LABELS, "request_state_labels": REQUEST_STATE_LABELS, "kind_labels": KIND_LABELS,
+    "state_labels": STATE_LABELS, "request_state_labels": REQUEST_STATE_LABELS, "kind_labels": KIND_LABELS,
     "delivery_labels": DELIVERY_LABELS, "reason_labels": NOT_ACCEPTED_REASONS, "result_kinds": RESULT_KINDS,
     "request_outcomes": REQUEST_OUTCOMES, "sanction_kinds": SANCTION_KINDS, "round_outcomes": ROUND_OUTCOMES,
     "grant_states": GRANT_STATES, "sides": SIDES, "sensitivity_labels": SENSITIVITY_LABELS,
@@ -268,13 +267,6 @@ def _save(request: Request, db: Session, principal: Principal, app: AccessApplic
             return RedirectResponse(f"/access/{saved.id}", status_code=303)
     return _form_page(request, db, principal, app, values, data.items, translate_errors(errors),
                       fallbacks=fallbacks, status=400)
-
-
-async def posted_form(request: Request) -> FormData:
-    return await request.form()
-
-
-Posted = Annotated[FormData, Depends(posted_form)]
 
 
 @router.get("/access/new")

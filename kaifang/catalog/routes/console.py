@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from kaifang.accounts.queries import list_organisations, list_regions, my_organisations, org_ref
 from kaifang.accounts.services import ValidationErrors
@@ -54,7 +53,7 @@ from kaifang.datastore.schema import FieldFormat, FieldType
 from kaifang.security import BusinessRuleError, OrgRef, Permission, Principal, authorize
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
-from kaifang.web.forms import translate_errors
+from kaifang.web.forms import Posted, translate_errors
 from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 
@@ -66,12 +65,6 @@ Manager = Annotated[Principal, Depends(require(Permission.CATALOG_MANAGE))]
 ExpertReviewer = Annotated[Principal, Depends(require(Permission.CATALOG_EXPERT_REVIEW))]
 Text = Annotated[str, Form()]
 
-
-async def posted_form(request: Request) -> FormData:
-    return await request.form()
-
-
-Posted = Annotated[FormData, Depends(posted_form)]
 
 VOCABULARIES: dict[str, Any] = {
     "domains": DOMAINS, "open_class_labels": OPEN_CLASS_LABELS, "data_type_labels": DATA_TYPE_LABELS,
