@@ -3,9 +3,12 @@
 One interface, two backends chosen by the session's database:
 - SQLite: the FTS5 table ``catalog_search`` (rowid = entry id), ranked with bm25 (title weighs 10, body 1);
 - PostgreSQL: ``catalog_entry.search_vector`` = title tokens with weight A || body tokens with weight B,
-  ranked with ts_rank_cd.
+  ranked with ts_rank_cd; ``search_tags`` and ``search_formats`` hold the entry's tag and format facet values.
 Both hold jieba search-mode tokens (kaifang/catalog/segment.py). A query matches entries containing every
 query word (each as a whole or through its sub-words); when no entry does, any word will do.
+
+One statement per search computes the result set once and reads from it the total, every facet count and
+the page (bench/ measures it at 100,000 entries).
 
 Only published entries are indexed. A not-open entry (A7.2) is indexed by its name and provider only, and
 restricted fields (formats, frequency, tags) never match or count for it, so nothing hidden leaks.
@@ -21,17 +24,19 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    ARRAY,
     Float,
     Integer,
-    Select,
     String,
     cast,
     column,
     exists,
     func,
     literal,
+    literal_column,
     null,
     select,
+    table,
     text,
     union_all,
 )
@@ -81,9 +86,15 @@ def index_entry(session: Session, entry: CatalogEntry) -> None:
     title, body = _documents(session, entry)
     params = {"id": entry.id, "title": title, "body": body}
     if _dialect(session) == "postgresql":
+        # The facet arrays (migration 0004) hold nothing for a not-open entry: its restricted fields never count.
         session.execute(text(
             "UPDATE catalog_entry SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
-            "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id"), params)
+            "|| setweight(to_tsvector('simple', :body), 'B'), "
+            "search_tags = CASE WHEN open_class = 'not_open' THEN NULL ELSE "
+            "ARRAY(SELECT tag FROM catalog_tag WHERE entry_id = :id ORDER BY tag) END, "
+            "search_formats = CASE WHEN open_class = 'not_open' THEN NULL ELSE "
+            "ARRAY(SELECT format FROM catalog_format WHERE entry_id = :id ORDER BY format) END "
+            "WHERE id = :id"), params)
     else:
         session.execute(text("DELETE FROM catalog_search WHERE rowid = :id"), params)
         session.execute(text("INSERT INTO catalog_search (rowid, entry_id, title, body) "
@@ -92,7 +103,8 @@ def index_entry(session: Session, entry: CatalogEntry) -> None:
 
 def remove_entry(session: Session, entry_id: int) -> None:
     if _dialect(session) == "postgresql":
-        session.execute(text("UPDATE catalog_entry SET search_vector = NULL WHERE id = :id"), {"id": entry_id})
+        session.execute(text("UPDATE catalog_entry SET search_vector = NULL, search_tags = NULL, "
+                             "search_formats = NULL WHERE id = :id"), {"id": entry_id})
     else:
         session.execute(text("DELETE FROM catalog_search WHERE rowid = :id"), {"id": entry_id})
 
@@ -121,32 +133,31 @@ def _fts_expression(words: list[segment.QueryWord], any_word: bool) -> str:
     return (" OR " if any_word else " AND ").join(groups)
 
 
-def _matches(session: Session, words: list[segment.QueryWord], any_word: bool, scored: bool = True) -> Any:
-    """A subquery (entry_id, score) of the entries matching ``words``; a higher score is more relevant.
-    Without ``scored``, only entry_id: counting needs no rank, and ranking every match costs."""
+def _match(session: Session, words: list[segment.QueryWord], any_word: bool) -> tuple[Any, Any, Any]:
+    """(from clause, condition, score) selecting the published entries that match ``words``; a higher score is
+    more relevant. The match is a condition on the entry rows, so that the score is computed only for the
+    entries every filter keeps (a broad word and a narrow filter rank the few, not the many)."""
     if _dialect(session) == "postgresql":
-        params: dict[str, str] = {}
         groups = []
-        for i, w in enumerate(words):
-            params[f"w{i}"] = w.word
-            group = f"plainto_tsquery('simple', :w{i})"
+        for w in words:
+            group = func.plainto_tsquery(literal_column("'simple'"), literal(w.word, String))
             if w.parts:
-                params[f"p{i}"] = " ".join(w.parts)
-                group = f"({group} || plainto_tsquery('simple', :p{i}))"
+                group = group.op("||")(func.plainto_tsquery(literal_column("'simple'"),
+                                                            literal(" ".join(w.parts), String)))
             groups.append(group)
-        tsq = "(" + (" || " if any_word else " && ").join(groups) + ")"
-        score = f", ts_rank_cd(search_vector, {tsq}) AS score" if scored else ""
-        sql = f"SELECT id AS entry_id{score} FROM catalog_entry WHERE search_vector @@ {tsq}"
-        stmt = text(sql).bindparams(**params)
-    else:
-        # LIMIT -1 (no limit) keeps SQLite from flattening the match into the outer join: flattened, it scans
-        # catalog_entry and runs the full-text MATCH once per entry (2.8 s at 100,000 entries, bench/); kept
-        # apart, the matches are computed once and joined by id (3 ms).
-        score = f", -bm25(catalog_search, 0.0, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score" if scored else ""
-        stmt = text(f"SELECT rowid AS entry_id{score} FROM catalog_search WHERE catalog_search MATCH :expr LIMIT -1"
-                    ).bindparams(expr=_fts_expression(words, any_word))
-    columns = [column("entry_id", Integer), *([column("score", Float)] if scored else [])]
-    return stmt.columns(*columns).subquery("m")
+        tsq = groups[0]
+        for g in groups[1:]:
+            tsq = tsq.op("||" if any_word else "&&")(g)
+        vector = literal_column("catalog_entry.search_vector")
+        return CatalogEntry, vector.op("@@")(tsq), func.ts_rank_cd(vector, tsq)
+    # The full-text table leads the join (``+`` keeps SQLite from probing it once per entry by rowid, 2.8 s at
+    # 100,000 entries, bench/), and each match is joined to its entry by primary key.
+    fts = table("catalog_search", column("rowid", Integer))
+    joined = fts.join(CatalogEntry, CatalogEntry.id == literal_column("+catalog_search.rowid", Integer))
+    condition = literal_column("catalog_search").op("MATCH")(literal(_fts_expression(words, any_word), String))
+    score = -func.bm25(literal_column("catalog_search"), literal_column("0.0"), literal_column(str(TITLE_WEIGHT)),
+                       literal_column(str(BODY_WEIGHT)))
+    return joined, condition, score
 
 
 # --- filters and facets -------------------------------------------------------------------------
@@ -193,26 +204,57 @@ def _ordered(rows: list[tuple[Any, int]], labels: dict[str, str]) -> list[FacetV
     return [(v, labels[v], n) for v, n in sorted(rows, key=lambda r: order.index(r[0])) if v in labels]
 
 
-def _facets(session: Session, found: Select[Any]) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The size of the result set ``found`` (a select of entry ids) and its facet counts, in one statement:
-    the set is computed once with the entry columns the facets need (a materialized CTE) and counted three
-    ways (by those columns, by tag, by format); the entry-level counts are summed per facet here. Restricted
-    fields (format, frequency, tags) count only entries that are not "not open" (A7.2)."""
-    result = (found.add_columns(CatalogEntry.open_class, CatalogEntry.domain, CatalogEntry.region_code,
-                                CatalogEntry.update_frequency, CatalogEntry.provider_org_id)
-              .cte("found").prefix_with("MATERIALIZED"))
-    # Restricted fields count only entries that are not "not open"; IN (not a join) lets SQLite walk the
-    # set and seek each entry's tags and formats by primary key instead of scanning those tables.
-    shown = select(result.c.id).where(result.c.open_class != OpenClass.NOT_OPEN)
+def _search(session: Session, filters: Filters, words: list[segment.QueryWord], any_word: bool, sort: str,
+            per_page: int, offset: int) -> tuple[int, dict[str, list[FacetValue]], list[int]]:
+    """The result set's size, its facet counts and the ids of the requested page, in one statement: the set
+    (the published entries that pass the filters and match the words, with their score and sort keys) is
+    computed once (a materialized CTE) and read four ways: counted by the entry columns the facets need, by
+    tag, by format, and ordered for the page. Restricted fields (format, frequency, tags) count only entries
+    that are not "not open" (A7.2)."""
+    sqlite = _dialect(session) == "sqlite"
+    columns = (CatalogEntry.id, CatalogEntry.open_class, CatalogEntry.domain, CatalogEntry.region_code,
+               CatalogEntry.update_frequency, CatalogEntry.provider_org_id, CatalogEntry.updated_at,
+               CatalogEntry.downloads, CatalogEntry.views)
+    if not sqlite:  # the entry's tags and formats, as arrays kept by index_entry (migration 0004)
+        columns += (literal_column("catalog_entry.search_tags", ARRAY(String)).label("tags"),
+                    literal_column("catalog_entry.search_formats", ARRAY(String)).label("formats"))
+    if words:
+        source, condition, score = _match(session, words, any_word)
+        found = (select(*columns, score.label("score")).select_from(source)
+                 .where(condition, *_where(filters, sqlite)))
+    else:
+        found = select(*columns, literal(0.0, Float).label("score")).where(*_where(filters, sqlite))
+    result = found.cte("found").prefix_with("MATERIALIZED")
     none = cast(null(), String)
     keys = (result.c.domain, result.c.region_code, result.c.open_class, result.c.update_frequency,
             result.c.provider_org_id)
     by_entry = (select(literal("e").label("kind"), *(k.label(n) for k, n in zip(keys, "abcdp", strict=True)),
                        func.count().label("n")).group_by(*keys))
-    by_tag = (select(literal("t"), CatalogTag.tag, none, none, none, cast(null(), Integer), func.count())
-              .where(CatalogTag.entry_id.in_(shown)).group_by(CatalogTag.tag))
-    by_format = (select(literal("f"), CatalogFormat.format, none, none, none, cast(null(), Integer), func.count())
-                 .where(CatalogFormat.entry_id.in_(shown)).group_by(CatalogFormat.format))
+    shown = result.c.open_class != OpenClass.NOT_OPEN
+    if sqlite:
+        # IN (not a join) lets SQLite walk the set and seek each entry's tags and formats by primary key
+        # instead of scanning those tables.
+        ids = select(result.c.id).where(shown)
+        tag_values = select(CatalogTag.tag.label("v")).where(CatalogTag.entry_id.in_(ids)).subquery("tv")
+        format_values = (select(CatalogFormat.format.label("v")).where(CatalogFormat.entry_id.in_(ids))
+                         .subquery("fv"))
+    else:
+        tag_values = select(func.unnest(result.c.tags, type_=String).label("v")).where(shown).subquery("tv")
+        format_values = select(func.unnest(result.c.formats, type_=String).label("v")).where(shown).subquery("fv")
+    by_tag = (select(literal("t"), tag_values.c.v, none, none, none, cast(null(), Integer), func.count())
+              .group_by(tag_values.c.v))
+    by_format = (select(literal("f"), format_values.c.v, none, none, none, cast(null(), Integer), func.count())
+                 .group_by(format_values.c.v))
+    if sort == "popular":
+        order = [result.c.downloads.desc(), result.c.views.desc(), result.c.id.desc()]
+    elif sort == "relevance" and words:
+        order = [result.c.score.desc(), result.c.updated_at.desc(), result.c.id.desc()]
+    else:
+        order = [result.c.updated_at.desc(), result.c.id.desc()]
+    page = (select(result.c.id.label("id"), func.row_number().over(order_by=order).label("n"))
+            .order_by(*order).limit(per_page).offset(offset).subquery("page"))
+    by_page = select(literal("r"), none, none, none, none, page.c.id, page.c.n)
+
     domains: Counter[Any] = Counter()
     providers: Counter[int] = Counter()
     regions: Counter[str] = Counter()
@@ -220,8 +262,9 @@ def _facets(session: Session, found: Select[Any]) -> tuple[int, dict[str, list[F
     frequencies: Counter[Any] = Counter()
     tags: dict[str, int] = {}
     fmts: dict[str, int] = {}
+    listed: list[tuple[int, int]] = []
     total = 0
-    for kind, a, b, c, d, p, n in session.execute(union_all(by_entry, by_tag, by_format)).all():
+    for kind, a, b, c, d, p, n in session.execute(union_all(by_entry, by_tag, by_format, by_page)).all():
         if kind == "e":
             total += n
             domains[a] += n
@@ -232,8 +275,10 @@ def _facets(session: Session, found: Select[Any]) -> tuple[int, dict[str, list[F
                 frequencies[d] += n
         elif kind == "t":
             tags[a] = n
-        else:
+        elif kind == "f":
             fmts[a] = n
+        else:
+            listed.append((n, p))
     names = dict(session.execute(select(Organisation.id, Organisation.name)
                                  .where(Organisation.id.in_(list(providers)))).all()) if providers else {}
     places = session.execute(select(Region.code, Region.name, Region.sort_order)
@@ -247,7 +292,7 @@ def _facets(session: Session, found: Select[Any]) -> tuple[int, dict[str, list[F
         "format": _ordered(list(fmts.items()), FORMATS),
         "frequency": _ordered(list(frequencies.items()), FREQUENCY_LABELS),
         "tags": [(t, t, n) for t, n in sorted(tags.items(), key=lambda r: (-r[1], r[0]))[:MAX_TAG_FACETS]],
-    }
+    }, [i for _n, i in sorted(listed)]
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -317,31 +362,14 @@ def search_entries(
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
 
-    # Every word must match; when no entry matches them all, any word will do. The facet statement counts the
-    # result set too, so it is also the probe.
-    sqlite = _dialect(session) == "sqlite"
+    # Every word must match; when no entry matches them all, any word will do.
     any_word = False
     for any_word in (False, True) if len(words) > 1 else (False,):
-        base = select(CatalogEntry.id).where(*_where(filters, sqlite))
-        if words:
-            found = _matches(session, words, any_word, scored=False)
-            base = base.join(found, found.c.entry_id == CatalogEntry.id)
-        total, facets = _facets(session, base)
+        total, facets, ids = _search(session, filters, words, any_word, sort, per_page, (page - 1) * per_page)
         if total:
             break
-
-    stmt = select(CatalogEntry).where(*_where(filters, sqlite))
-    match = None
-    if words:
-        match = _matches(session, words, any_word)
-        stmt = stmt.join(match, match.c.entry_id == CatalogEntry.id)
-    if sort == "popular":
-        stmt = stmt.order_by(CatalogEntry.downloads.desc(), CatalogEntry.views.desc(), CatalogEntry.id.desc())
-    elif sort == "relevance" and match is not None:
-        stmt = stmt.order_by(match.c.score.desc(), CatalogEntry.updated_at.desc(), CatalogEntry.id.desc())
-    else:
-        stmt = stmt.order_by(CatalogEntry.updated_at.desc(), CatalogEntry.id.desc())
-    entries = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars())
+    by_id = {e.id: e for e in session.execute(select(CatalogEntry).where(CatalogEntry.id.in_(ids))).scalars()}
+    entries = [by_id[i] for i in ids if i in by_id]
 
     terms = segment.highlight_terms(words)
     items = cards(session, entries, principal)

@@ -1,7 +1,8 @@
-"""The search objects migration 0003 creates outside the models, and keeping them out of ``alembic check``.
+"""The search objects migrations 0003 and 0004 create outside the models, and keeping them out of ``alembic check``.
 
 SQLite: the FTS5 virtual table ``catalog_search`` (and the shadow tables FTS5 makes for it).
-PostgreSQL: the ``catalog_entry.search_vector`` tsvector column and its GIN index.
+PostgreSQL: the ``catalog_entry.search_vector`` tsvector column and its GIN index; the ``search_tags`` and
+``search_formats`` text[] columns (the facet values of each indexed entry).
 Neither can be declared in the SQLAlchemy models (a virtual table, a column of one dialect only), so
 autogenerate would report them as drift. ``include_name`` tells it to look away.
 
@@ -14,19 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 SEARCH_TABLE = "catalog_search"
-SEARCH_COLUMN = "search_vector"
+SEARCH_COLUMNS = frozenset({"search_vector", "search_tags", "search_formats"})
 SEARCH_INDEX = "ix_catalog_entry_search_vector"
 ENTRY_TABLE = "catalog_entry"
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """Alembic ``include_name`` hook: False for the search objects of migration 0003."""
+    """Alembic ``include_name`` hook: False for the search objects of migrations 0003 and 0004."""
     if name is None:
         return True
     if type_ == "table":
         return name != SEARCH_TABLE and not name.startswith(SEARCH_TABLE + "_")
     if type_ == "column":
-        return not (name == SEARCH_COLUMN and parent_names.get("table_name") == ENTRY_TABLE)
+        return not (name in SEARCH_COLUMNS and parent_names.get("table_name") == ENTRY_TABLE)
     if type_ == "index":
         return name != SEARCH_INDEX
     return True
