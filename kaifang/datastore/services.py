@@ -119,6 +119,7 @@ def publish_version(session: Session, principal: Principal, run: IngestRun, *, p
     session.add(version)
     session.flush()
     run.version_id, run.state, run.progress, run.finished_at = version.id, "succeeded", 1.0, utcnow()
+    enqueue(session, "datastore.row_file", version_id=version.id)  # faster pages, once it is written
     record(session, principal, "datastore.version_published", "catalog_entry", run.entry_id,
            after={"version": version.number, "rows": row_count, "sha256": sha256, "quality": version.quality_score})
     return version

@@ -1,4 +1,5 @@
-"""The ingest job: check and convert an upload, compute its quality report, publish the version atomically."""
+"""The ingest job: check and convert an upload, compute its quality report, publish the version atomically;
+then the row file of the published version (engine/rowfile.py), which makes its pages fast."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from huey import crontab
 from sqlalchemy import update
 
 from kaifang.catalog.queries import entry_access_info, entry_schema
+from kaifang.datastore.engine import rowfile
 from kaifang.datastore.ingest import IngestError, IngestRejected, ingest_file, remove_stale_work
-from kaifang.datastore.models import IngestRun
+from kaifang.datastore.models import DatasetVersion, IngestRun
 from kaifang.datastore.quality import quality_report
 from kaifang.datastore.services import publish_version, remove_upload
 from kaifang.db import utcnow
@@ -116,4 +118,42 @@ def sweep(ctx: JobContext) -> int:
         for folder in root.iterdir():
             if folder.is_dir():
                 remove_stale_work(folder, older_than_seconds=6 * 3600)
+    queue_missing_row_files(ctx)
     return stale.rowcount
+
+
+def queue_missing_row_files(ctx: JobContext, limit: int = 20) -> list[int]:
+    """Queue the row file of each entry's current version that has none (its job failed, or the version was
+    published before row files existed); at most ``limit`` per call. Returns the version ids queued."""
+    from sqlalchemy import func, select
+
+    from kaifang.tasks import enqueue
+
+    with ctx.sessions() as session:
+        current = select(func.max(DatasetVersion.id)).group_by(DatasetVersion.entry_id)
+        versions = session.execute(select(DatasetVersion.id, DatasetVersion.parquet_path)
+                                   .where(DatasetVersion.id.in_(current)).order_by(DatasetVersion.id)).all()
+        missing = [vid for vid, rel in versions
+                   if (ctx.settings.files_dir / rel).exists()
+                   and not rowfile.path_for(ctx.settings.files_dir / rel).exists()][:limit]
+        for vid in missing:
+            enqueue(session, "datastore.row_file", version_id=vid)
+        session.commit()
+    return missing
+
+
+@job("datastore.row_file", retries=2, retry_delay=60)
+def build_row_file(ctx: JobContext, version_id: int) -> bool:
+    """Write the row file of a published version (queued by ``publish_version``). Until it exists, and if it
+    cannot be written, the version is read from its Parquet file alone: same answers, slower pages.
+    Returns whether a file was written."""
+    with ctx.sessions() as session:
+        version = session.get(DatasetVersion, version_id)
+        if version is None:
+            return False
+        parquet = ctx.settings.files_dir / version.parquet_path
+    if rowfile.open_for(parquet) is not None:
+        return False
+    rowfile.write(parquet, memory_limit=ctx.settings.query_memory_limit)
+    log.info("row file written for version %s (%s)", version_id, parquet.name)
+    return True

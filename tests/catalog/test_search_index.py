@@ -1,5 +1,6 @@
-"""A9.2: the search index (and its facet values) follows the publishing process: entries enter it on publication, follow their
-updates, and leave it on withdrawal; the index objects of migrations 0003 and 0004 cause no drift in ``alembic check``."""
+"""A9.2: the search index (and its facet values) follows the publishing process: entries enter it on
+publication, follow their updates, and leave it on withdrawal; the index objects of migrations 0003 and 0004
+cause no drift in ``alembic check``."""
 
 from __future__ import annotations
 

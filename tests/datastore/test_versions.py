@@ -16,8 +16,11 @@ from sqlalchemy import select
 from kaifang.access import Delivery
 from kaifang.audit.models import AccessLog
 from kaifang.datastore import queries, services
+from kaifang.datastore.engine import rowfile
 from kaifang.datastore.models import DatasetVersion, IngestRun
+from kaifang.datastore.tasks import queue_missing_row_files
 from kaifang.security import BusinessRuleError
+from kaifang.tasks import JobContext
 from tests.catalog.factories import entry_input, make_cast, publish_as_system
 
 HEADER = "line_no,line_name,first_bus,fare\n"
@@ -64,6 +67,21 @@ def test_gbk_upload_round_trips(session, settings, cast, entry, tmp_path):
     readable = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.PREVIEW, "preview").unwrap()
     rows = preview(readable.path, readable.schema, readable.projection).rows
     assert rows[0]["line_name"] == "姑苏观前街专线"
+
+
+def test_a_published_version_gets_its_row_file_and_the_sweep_remakes_a_lost_one_A19_1(session, settings, cast, entry,
+                                                                                     tmp_path):
+    """The row file (engine/rowfile.py) follows publication; one that is missing is queued again by the sweep."""
+    run = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n2,二号线,06:30,2.5\n")
+    session.expire_all()
+    version = session.get(DatasetVersion, session.get(IngestRun, run.id).version_id)
+    parquet = settings.files_dir / version.parquet_path
+    rows = rowfile.open_for(parquet)
+    assert rows is not None and rows.fetch([1, 0], ["line_name", "fare"]) == [("二号线", 2.5), ("一号线", 2.0)]
+    rowfile.path_for(parquet).unlink()
+    assert queue_missing_row_files(JobContext(session.info["queue"].sessions, settings)) == [version.id]
+    assert rowfile.open_for(parquet) is not None  # the queued job ran (jobs run at once in the tests)
+    assert queue_missing_row_files(JobContext(session.info["queue"].sessions, settings)) == []
 
 
 def test_a_bad_upload_leaves_the_previous_version_served(session, settings, cast, entry, tmp_path):

@@ -26,6 +26,7 @@ import duckdb
 
 from kaifang.datastore.schema import FieldType, TableSchema
 
+from . import rowfile
 from .connection import connect, run_with_timeout
 from .errors import QueryError, QueryTimeout
 from .filters import Filter, compile_filter, quote_ident
@@ -75,14 +76,20 @@ def run_records(parquet_path: str | PathLike[str], schema: TableSchema, query: R
     # Without sort keys the order is the file's: DuckDB keeps scan order (preserve_insertion_order), so a
     # plain LIMIT stops after the first row groups, where ORDER BY file_row_number would read the whole file.
     order = f"ORDER BY {order_by(query.sort)}" if query.sort else ""
-    sql = (f"SELECT {', '.join(map(quote_ident, needed))}, {ROW_NUMBER} "
-           f"FROM read_parquet(?, file_row_number=true) {where} {order} LIMIT ?")
+    rows_file = rowfile.open_for(path) if query.limit else None
+    # With a row file, DuckDB reads only the filter and sort columns to find the page's row numbers, and the
+    # rows come from the row file (rowfile.py); without one, DuckDB reads the page's rows from the Parquet file.
+    selected = ROW_NUMBER if rows_file else f"{', '.join(map(quote_ident, needed))}, {ROW_NUMBER}"
+    sql = f"SELECT {selected} FROM read_parquet(?, file_row_number=true) {where} {order} LIMIT ?"
     converters = _converters(schema, needed)
     shown = [(i, name, converters[name]) for i, name in enumerate(needed) if name in query.fields]
 
     def work(con: duckdb.DuckDBPyConnection) -> RecordsPage:
         # A page of 0 rows (a count) needs no rows at all.
         raw = con.execute(sql, [path, *page_params, query.limit + 1]).fetchall() if query.limit else []
+        if rows_file is not None:
+            numbers = [n for (n,) in raw]
+            raw = [(*row, n) for row, n in zip(rows_file.fetch(numbers, needed), numbers, strict=True)]
         more = len(raw) > query.limit
         if query.limit and query.after is None and not more and query.total != "none":
             total, estimate = len(raw), False  # the whole result is on this first page
