@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             peers.drop_database(name)
             shutil.rmtree(WORK / "platform-sqlite", ignore_errors=True)
             embedded = setup_platform(WORK / "platform-sqlite")
-            ingest.ours(embedded, csvs["utf-8"])  # not timed: the same version, for the embedded-shape run
+            version = ingest.ours(embedded, csvs["utf-8"])  # not timed: the same version, for the embedded shape
+            ingest.row_file(embedded, version["version_id"])
             results["platform_sqlite"] = embedded
             save_results(results)
         if {"api", "load", "downloads"} & set(only):

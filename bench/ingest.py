@@ -34,6 +34,15 @@ def ours(platform: dict, src: Path) -> dict:
     return result
 
 
+def row_file(platform: dict, version_id: int) -> dict:
+    """The row file of the served version (job ``datastore.row_file``, after publication), in a fresh process."""
+    m = run_measured([sys.executable, "-m", "bench.platform", "row-file", platform["var_dir"],
+                      platform["database_url"], str(version_id)])
+    result = json.loads(m.stdout.strip().splitlines()[-1])
+    result.update(process_seconds=m.seconds, peak_rss_mb=m.peak_rss_mb)
+    return result
+
+
 def sqlite_utils(src: Path, db: Path) -> dict:
     db.unlink(missing_ok=True)
     m = run_measured([str(PEERS_BIN / "sqlite-utils"), "insert", str(db), "companies", str(src), "--csv"])
@@ -82,5 +91,8 @@ def measure(platform: dict, csvs: dict[str, Path], pg_dsn: str, work: Path, runs
     last = samples["ours_gbk"][-1]  # the last ingest: its version is the current one, served by the API
     out["published"] = {k: last[k] for k in ("rows", "parquet", "parquet_bytes", "quality_score", "quality_grade",
                                              "version")}
+    out["row_file"] = row_file(platform, last["version_id"])
+    log(f"row file of the served version: {out['row_file']['seconds']:.2f} s, "
+        f"{out['row_file']['bytes'] / 1e6:.0f} MB")
     out["gbk_encoding_detected"] = samples["ours_gbk"][-1]["encoding"]
     return out

@@ -97,9 +97,32 @@ def ingest_step(var_dir: Path, database_url: str, entry_id: int, src: Path) -> d
                 "quality_grade": quality.get("grade"), "source_bytes": size}
 
 
+def row_file_step(var_dir: Path, database_url: str, version_id: int) -> dict:
+    """Run the product's ``datastore.row_file`` job for a version (queued at publication; the benchmark's
+    platform runs no worker), timed on its own: it follows the publication and is not part of the ingest."""
+    from kaifang.datastore.engine import rowfile
+    from kaifang.datastore.models import DatasetVersion
+    from kaifang.datastore.tasks import build_row_file
+    from kaifang.tasks import JobContext
+
+    settings = settings_for(var_dir, database_url)
+    sessions = sessions_for(settings)
+    with sessions() as session:
+        parquet = settings.files_dir / session.get(DatasetVersion, version_id).parquet_path
+    start = time.perf_counter()
+    written = build_row_file(JobContext(sessions, settings), version_id)
+    seconds = time.perf_counter() - start
+    if not written or rowfile.open_for(parquet) is None:
+        raise SystemExit(f"no row file was written for version {version_id}")
+    return {"seconds": seconds, "bytes": rowfile.path_for(parquet).stat().st_size}
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["ingest"]:
         _, _, var, url, entry, src = sys.argv
         print(json.dumps(ingest_step(Path(var), url, int(entry), Path(src))))
+    elif sys.argv[1:2] == ["row-file"]:
+        _, _, var, url, version = sys.argv
+        print(json.dumps(row_file_step(Path(var), url, int(version))))
     else:
         raise SystemExit(__doc__)
