@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+# The execution option that makes a SQLite transaction begin with BEGIN IMMEDIATE (decisions/0008).
+WRITE = "kaifang_write"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -69,8 +74,46 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A deferred BEGIN lets readers run side by side. A transaction that will write begins IMMEDIATE: it
+        # takes the writer lock (waiting up to the busy timeout) before it reads anything, because a deferred
+        # transaction that read and then writes fails at once if another connection committed in between
+        # (SQLITE_BUSY_SNAPSHOT, "database is locked"; the busy timeout does not help). decisions/0008.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _owns_sqlite_transactions(bind: Any) -> bool:
+    # Only a session bound to an engine begins its own transactions. One bound to a caller's connection (the
+    # tests' rolled-back connection) joins the caller's transaction, which has begun already.
+    return isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+
+
+def write_sessions(factory: sessionmaker[Session]) -> Callable[[], Session]:
+    """Sessions for work that writes outside services (jobs): on SQLite every transaction they begin is
+    ``BEGIN IMMEDIATE``, so keep each one short. PostgreSQL, or a session joined to a caller's connection:
+    ``factory`` itself."""
+    bind = factory.kw.get("bind")
+    if not _owns_sqlite_transactions(bind):
+        return factory
+    return functools.partial(factory, bind=bind.execution_options(**{WRITE: True}))
+
+
+def begin_write(session: Session) -> None:
+    """Start a unit of work that will write, in a session whose transactions begin deferred (a request, the
+    command line): on SQLite, end the transaction that has only read so far and begin the next one with
+    ``BEGIN IMMEDIATE``. Objects already loaded stay usable (the platform's sessions do not expire on commit).
+
+    ``atomic()`` calls it when the outermost service starts, so the reads a route made before calling a service
+    never have to become a write transaction. Nothing to do on PostgreSQL, in a write session, or in a session
+    joined to a caller's connection."""
+    bind = session.get_bind()
+    if not _owns_sqlite_transactions(bind) or bind.get_execution_options().get(WRITE):
+        return
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE):
+            return
+        session.commit()
+    session.connection(execution_options={WRITE: True})

@@ -14,7 +14,17 @@ from kaifang.accounts.models import ApiKey
 from kaifang.accounts.queries import load_principal
 from kaifang.audit import record
 from kaifang.db import utcnow
-from kaifang.security import ANONYMOUS, PUBLIC, BusinessRuleError, NotFound, Permission, Principal, query, service
+from kaifang.security import (
+    ANONYMOUS,
+    AUTHENTICATED,
+    PUBLIC,
+    BusinessRuleError,
+    NotFound,
+    Permission,
+    Principal,
+    query,
+    service,
+)
 
 KEY_PREFIX = "kf_"
 MAX_KEYS = 10
@@ -74,7 +84,7 @@ class KeyIdentity:
 
 @query(PUBLIC)
 def principal_for_key(session: Session, principal: Principal, plaintext: str) -> KeyIdentity | None:
-    """The caller behind an API key, or None for an unknown or revoked key. Marks the key as used."""
+    """The caller behind an API key, or None for an unknown or revoked key. ``mark_key_used`` records the use."""
     if not plaintext.startswith(KEY_PREFIX):
         return None
     key = session.execute(select(ApiKey).where(ApiKey.key_hash == _hash(plaintext))).scalar_one_or_none()
@@ -85,10 +95,15 @@ def principal_for_key(session: Session, principal: Principal, plaintext: str) ->
         return None
     if key.grant_id is not None:
         owner = replace(owner, bound_grant_id=key.grant_id)
-    # Statistics only: one cheap UPDATE, committed with the request's access log.
-    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow())
-                    .execution_options(synchronize_session=False))
     return KeyIdentity(key.id, owner)
+
+
+@service(AUTHENTICATED)
+def mark_key_used(session: Session, principal: Principal, key_id: int) -> None:
+    """Statistics only: when the owner's key was last used. A short write transaction of its own, apart from the
+    reads that identified the key (decisions/0008)."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == principal.user_id)
+                    .values(last_used_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def _epoch(session: Session, user_id: int) -> int:

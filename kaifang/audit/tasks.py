@@ -16,7 +16,7 @@ class AuditChainBroken(RuntimeError):
 # Huey schedules in UTC: 18:30 UTC is 02:30 in Beijing.
 @periodic_job("audit.verify_chain", crontab(minute="30", hour="18"))
 def verify_chain_nightly(ctx: JobContext) -> int:
-    with ctx.sessions() as session:
+    with ctx.read_session() as session:  # reads the whole chain: never hold the writer lock meanwhile
         result = verify_chain(session)
     if not result.ok:
         raise AuditChainBroken(f"audit chain broken at event {result.bad_seq}: {result.problem}")

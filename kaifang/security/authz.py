@@ -9,6 +9,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
+from kaifang.db import begin_write
 from kaifang.security.permissions import Permission
 from kaifang.security.principal import OrgRef, Principal
 
@@ -57,8 +58,11 @@ def authorize(principal: Principal, perm: Permission, org: OrgRef | None = None,
 
 @contextmanager
 def atomic(session: Session) -> Iterator[None]:
-    """One unit of work: services called inside it commit together at its end, or not at all."""
+    """One unit of work: services called inside it commit together at its end, or not at all. The outermost one
+    runs in a transaction of its own that may write (on SQLite ``BEGIN IMMEDIATE``, see ``begin_write``)."""
     depth = session.info.get("service_depth", 0)
+    if depth == 0:
+        begin_write(session)
     session.info["service_depth"] = depth + 1
     try:
         yield

@@ -11,6 +11,7 @@ import json
 import logging
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kaifang.config import Settings
-from kaifang.db import utcnow
+from kaifang.db import utcnow, write_sessions
 from kaifang.tasks.models import JobRecord
 from kaifang.tasks.registry import JOBS, JobSpec
 
@@ -36,17 +37,27 @@ class EmbeddedConsumer(Consumer):
 
 @dataclass
 class JobContext:
-    """What a running job gets: a session factory and the settings."""
+    """What a running job gets: sessions and the settings.
 
-    sessions: sessionmaker[Session]
+    Jobs write next to the web requests, so the queue gives them write sessions (on SQLite each transaction
+    begins IMMEDIATE, decisions/0008): keep each one short, and never hold one open across slow work such as
+    converting a file. A job that only reads for long (verifying the audit chain) uses ``read_session()``, which
+    never takes the writer lock."""
+
+    sessions: Callable[[], Session]
     settings: Settings
     task_id: str | None = None
+    read_sessions: Callable[[], Session] | None = None
+
+    def read_session(self) -> Session:
+        return (self.read_sessions or self.sessions)()
 
 
 class JobQueue:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], huey: Huey | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.write_sessions = write_sessions(sessions)
         self.huey = huey or self._make_huey(settings)
         self._tasks: dict[str, Any] = {}
         self._consumer: Consumer | None = None
@@ -68,7 +79,7 @@ class JobQueue:
 
     def _bind(self, spec: JobSpec) -> None:
         def run(**kwargs: Any) -> Any:
-            return spec.func(JobContext(self.sessions, self.settings), **kwargs)
+            return spec.func(JobContext(self.write_sessions, self.settings, read_sessions=self.sessions), **kwargs)
 
         run.__name__ = spec.name.replace(".", "_")
         if spec.periodic is not None:
@@ -117,7 +128,7 @@ class JobQueue:
                 values.update(state="failed", finished_at=utcnow())
         else:
             return
-        with self.sessions() as session:
+        with self.write_sessions() as session:
             result = session.execute(update(JobRecord).where(JobRecord.task_id == task.id).values(**values))
             if result.rowcount == 0 and signal == signals.SIGNAL_EXECUTING:
                 # Periodic jobs are not enqueued through a transaction: record them on first run.

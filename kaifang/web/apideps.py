@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from kaifang.accounts.apikeys import principal_for_key
+from kaifang.accounts.apikeys import mark_key_used, principal_for_key
 from kaifang.security import ANONYMOUS, Principal
 from kaifang.web.deps import get_db, get_principal
 
@@ -35,9 +35,9 @@ def api_caller(request: Request, db: Annotated[Session, Depends(get_db)],
     key = _key_from(request)
     if key:
         identity = principal_for_key(db, ANONYMOUS, key)
-        db.commit()
         if identity is None:
             raise ApiError(401, "Unknown or revoked API key.")
+        mark_key_used(db, identity.principal, identity.key_id)
         principal, bucket, limit = identity.principal, f"key:{identity.key_id}", settings.rate_limit_identified
     elif session_principal.user_id is not None:
         principal, bucket = session_principal, f"user:{session_principal.user_id}"

@@ -11,6 +11,8 @@ from kaifang.security import ANONYMOUS, NotAuthenticated, Permission, Principal,
 
 
 def get_db(request: Request) -> Iterator[Session]:
+    """One session per request, whatever its method. Its transactions begin deferred, so a route's reads take no
+    lock; every service it calls runs in a short write transaction of its own (``atomic``, decisions/0008)."""
     session = request.app.state.sessions()
     try:
         yield session
