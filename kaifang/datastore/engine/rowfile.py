@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.ipc as ipc
-import pyarrow.parquet as pq
 
 from .connection import connect
 
@@ -119,11 +119,11 @@ def open_for(parquet: str | os.PathLike[str]) -> RowFile | None:
     found: RowFile | None
     try:
         found = RowFile(path)
-        expected = pq.ParquetFile(os.fspath(parquet)).metadata.num_rows
+        expected = _parquet_rows(parquet)
         if found.num_rows != expected:
             log.warning("row file %s has %s rows, its Parquet file %s: not used", path, found.num_rows, expected)
             found = None
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, pa.ArrowException, duckdb.Error) as exc:
         log.warning("row file %s cannot be read (%s): not used", path, exc)
         found = None
     with _lock:
@@ -131,3 +131,12 @@ def open_for(parquet: str | os.PathLike[str]) -> RowFile | None:
         while len(_open) > _CACHE_SIZE:
             _open.popitem(last=False)
     return found
+
+
+def _parquet_rows(parquet: str | os.PathLike[str]) -> int:
+    con = connect()
+    try:
+        return int(con.execute("SELECT SUM(num_rows) FROM parquet_file_metadata(?)", [os.fspath(parquet)])
+                   .fetchall()[0][0] or 0)
+    finally:
+        con.close()

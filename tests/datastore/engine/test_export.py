@@ -176,6 +176,26 @@ def test_a16_2_parquet_round_trips(companies, tmp_path):
     con.close()
 
 
+def test_a16_2_a_whole_version_parquet_download_is_the_version_file(companies, tmp_path):
+    """Every column and every row: the download is a copy of the version (no re-encoding, no memory); any
+    projection, or a schema whose columns differ from the file's, is a real export of what is visible."""
+    whole = cached_export(companies, SCHEMA, "parquet", ALL, tmp_path / "cache")
+    assert whole.read_bytes() == companies.read_bytes()
+    granted = cached_export(companies, SCHEMA, "parquet", GRANT, tmp_path / "cache")
+    assert granted.read_bytes() != companies.read_bytes()
+    con = duckdb.connect()
+    fields, rows = expected_rows(companies, GRANT)
+    cur = con.execute("SELECT * FROM read_parquet(?)", [str(granted)])
+    assert [dict(zip(fields, r, strict=True)) for r in cur.fetchall()] == rows
+    renamed = SCHEMA.__class__(tuple(reversed(SCHEMA.fields)))  # the same columns, declared in another order
+    other = cached_export(companies, renamed, "parquet", ALL, tmp_path / "cache")
+    assert other.read_bytes() != companies.read_bytes()
+    assert [d[0] for d in con.execute("SELECT * FROM read_parquet(?)", [str(other)]).description] == \
+        [f.name for f in renamed.fields]
+    con.close()
+    assert sorted(p.suffix for p in (tmp_path / "cache").iterdir() if p.suffix != ".lock") == [".parquet"] * 3
+
+
 def test_a16_2_formats_have_media_types_and_extensions():
     assert set(FORMATS) == {"csv", "json", "xml", "xlsx", "parquet"}
     assert FORMATS["csv"].media_type.startswith("text/csv") and FORMATS["xlsx"].extension == "xlsx"
