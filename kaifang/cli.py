@@ -49,7 +49,7 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers > 1 and settings.jobs_backend == "embedded":
         click.echo("note: with several web processes use KAIFANG_JOBS_BACKEND=redis and `kaifang worker`", err=True)
     uvicorn.run("kaifang.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, log_level="info", http="kaifang.serving:NoDelayHTTPProtocol")
 
 
 @main.command()

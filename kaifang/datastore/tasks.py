@@ -135,7 +135,7 @@ def queue_missing_row_files(ctx: JobContext, limit: int = 20) -> list[int]:
                                    .where(DatasetVersion.id.in_(current)).order_by(DatasetVersion.id)).all()
         missing = [vid for vid, rel in versions
                    if (ctx.settings.files_dir / rel).exists()
-                   and not rowfile.path_for(ctx.settings.files_dir / rel).exists()][:limit]
+                   and rowfile.open_for(ctx.settings.files_dir / rel) is None][:limit]
         for vid in missing:
             enqueue(session, "datastore.row_file", version_id=vid)
         session.commit()

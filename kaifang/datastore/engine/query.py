@@ -76,17 +76,24 @@ def run_records(parquet_path: str | PathLike[str], schema: TableSchema, query: R
     # Without sort keys the order is the file's: DuckDB keeps scan order (preserve_insertion_order), so a
     # plain LIMIT stops after the first row groups, where ORDER BY file_row_number would read the whole file.
     order = f"ORDER BY {order_by(query.sort)}" if query.sort else ""
-    rows_file = rowfile.open_for(path) if query.limit else None
-    # With a row file, DuckDB reads only the filter and sort columns to find the page's row numbers, and the
-    # rows come from the row file (rowfile.py); without one, DuckDB reads the page's rows from the Parquet file.
-    selected = ROW_NUMBER if rows_file else f"{', '.join(map(quote_ident, needed))}, {ROW_NUMBER}"
-    sql = f"SELECT {selected} FROM read_parquet(?, file_row_number=true) {where} {order} LIMIT ?"
+    rows_file = rowfile.open_for(path)
+    # With a row file, DuckDB finds the page's row numbers in it (only the filter and sort columns are scanned,
+    # uncompressed) and the rows are read from it by position (rowfile.py); without one, DuckDB reads the page's
+    # rows from the Parquet file. Same answers.
+    if rows_file is not None:
+        selected, source, source_params = ROW_NUMBER, rowfile.VIEW, []
+    else:
+        selected = f"{', '.join(map(quote_ident, needed))}, {ROW_NUMBER}"
+        source, source_params = "read_parquet(?, file_row_number=true)", [path]
+    sql = f"SELECT {selected} FROM {source} {where} {order} LIMIT ?"
     converters = _converters(schema, needed)
     shown = [(i, name, converters[name]) for i, name in enumerate(needed) if name in query.fields]
 
     def work(con: duckdb.DuckDBPyConnection) -> RecordsPage:
+        if rows_file is not None:
+            rows_file.register(con)
         # A page of 0 rows (a count) needs no rows at all.
-        raw = con.execute(sql, [path, *page_params, query.limit + 1]).fetchall() if query.limit else []
+        raw = con.execute(sql, [*source_params, *page_params, query.limit + 1]).fetchall() if query.limit else []
         if rows_file is not None:
             numbers = [n for (n,) in raw]
             raw = [(*row, n) for row, n in zip(rows_file.fetch(numbers, needed), numbers, strict=True)]
@@ -94,7 +101,7 @@ def run_records(parquet_path: str | PathLike[str], schema: TableSchema, query: R
         if query.limit and query.after is None and not more and query.total != "none":
             total, estimate = len(raw), False  # the whole result is on this first page
         else:
-            total, estimate = _total(con, path, query, conditions, params, estimate_above)
+            total, estimate = _total(con, path, query, conditions, params, estimate_above, rows_file)
         raw = raw[:query.limit]
         rows = [{name: convert(row[i]) for i, name, convert in shown} for row in raw]
         token = None
@@ -182,10 +189,12 @@ def _conditions(schema: TableSchema, projection: Projection, query: RecordQuery)
 
 
 def _total(con: duckdb.DuckDBPyConnection, path: str, query: RecordQuery, conditions: list[str], params: list[Any],
-           estimate_above: int) -> tuple[int | None, bool]:
+           estimate_above: int, rows_file: rowfile.RowFile | None = None) -> tuple[int | None, bool]:
     if query.total == "none":
         return None, False
     if not conditions:
+        if rows_file is not None:
+            return rows_file.num_rows, False
         rows = con.execute("SELECT SUM(num_rows) FROM parquet_file_metadata(?)", [path]).fetchall()[0][0]
         return int(rows), False
     where = " AND ".join(conditions)
@@ -205,7 +214,8 @@ def _total(con: duckdb.DuckDBPyConnection, path: str, query: RecordQuery, condit
                 f"WHERE {ranges}", [*params, path, *bounds]).fetchall()[0]
             if sampled:
                 return round(matched * sum(groups) / sampled), True
-    count = con.execute(f"SELECT COUNT(*) FROM read_parquet(?) WHERE {where}", [path, *params]).fetchall()[0][0]
+    source, source_params = (rowfile.VIEW, []) if rows_file is not None else ("read_parquet(?)", [path])
+    count = con.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", [*source_params, *params]).fetchall()[0][0]
     return int(count), False
 
 

@@ -3,8 +3,9 @@
 Parquet is compressed by column chunk: reading even one row decodes the whole row group of every column
 (~124,000 rows each in a 1M-row version), so a page of 50 rows spread over a sorted result, or even the first
 50 rows, costs 20-100 ms of decoding on two cores (bench/). A page is therefore answered in two steps: DuckDB
-finds the page's row numbers (``file_row_number``) reading only the filter and sort columns, and the rows come
-from this file, memory-mapped, where a row is a few byte ranges (~1 ms for 50 rows).
+finds the page's row numbers (``file_row_number``, stored as the file's last column) scanning this file's filter
+and sort columns, uncompressed and memory-mapped (faster than decoding them from Parquet), and the rows come
+from this file too, where a row is a few byte ranges (~1 ms for 50 rows).
 
 The row file is an accelerator, never the source: it is written from the published Parquet after publication
 (job ``datastore.row_file``), atomically (a temporary name, fsync, rename), and used only when its row count
@@ -32,6 +33,8 @@ from .connection import connect
 log = logging.getLogger("kaifang.datastore")
 
 SUFFIX = ".rows.arrow"
+ROW_NUMBER = "file_row_number"  # the last column: the row's position in the Parquet file, as DuckDB numbers it
+VIEW = "kaifang_rows"  # the name under which a query sees the row file
 BATCH_ROWS = 131_072  # rows per record batch: few batches (each costs ~50 µs to reach), ~25 MB to write one
 _CACHE_SIZE = 32  # open row files kept per process (a memory map each, nothing read until used)
 
@@ -50,7 +53,9 @@ def write(parquet: str | os.PathLike[str], *, threads: int = 2, memory_limit: st
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     con = connect(threads=threads, memory_limit=memory_limit, dedicated=True)
     try:
-        reader = con.sql("SELECT * FROM read_parquet(?)", params=[os.fspath(parquet)]).to_arrow_reader(BATCH_ROWS)
+        # ``*`` of a file read with its row numbers ends with the ``file_row_number`` column.
+        reader = con.sql(f"SELECT * FROM read_parquet(?, {ROW_NUMBER}=true)",
+                         params=[os.fspath(parquet)]).to_arrow_reader(BATCH_ROWS)
         with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, reader.schema) as writer:
             pending: list[pa.RecordBatch] = []
             held = 0
@@ -76,18 +81,27 @@ def write(parquet: str | os.PathLike[str], *, threads: int = 2, memory_limit: st
 
 
 class RowFile:
-    """An open row file: ``fetch`` returns the rows at given row numbers (0-based, as ``file_row_number``)."""
+    """An open row file: ``fetch`` returns the rows at given row numbers (0-based, as ``file_row_number``);
+    ``register`` makes it a table of a DuckDB connection (``VIEW``, with the ``file_row_number`` column), which
+    DuckDB scans from memory without decompressing anything."""
 
     def __init__(self, path: Path) -> None:
         self._reader = ipc.open_file(pa.memory_map(str(path)))
         self._batches = [self._reader.get_batch(i) for i in range(self._reader.num_record_batches)]
+        self.table = pa.Table.from_batches(self._batches, schema=self._reader.schema)  # zero-copy, mapped
         self.starts: list[int] = []
         total = 0
         for batch in self._batches:
             self.starts.append(total)
             total += batch.num_rows
         self.num_rows = total
-        self.columns = self._reader.schema.names
+        names = self._reader.schema.names
+        if not names or names[-1] != ROW_NUMBER or self._reader.schema.field(len(names) - 1).type != pa.int64():
+            raise ValueError(f"no {ROW_NUMBER} column")
+        self.columns = names[:-1]
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.register(VIEW, self.table)
 
     def fetch(self, row_numbers: Sequence[int], columns: Sequence[str]) -> list[tuple[Any, ...]]:
         """The rows at ``row_numbers``, in that order, as tuples of ``columns``."""
@@ -123,7 +137,7 @@ def open_for(parquet: str | os.PathLike[str]) -> RowFile | None:
         if found.num_rows != expected:
             log.warning("row file %s has %s rows, its Parquet file %s: not used", path, found.num_rows, expected)
             found = None
-    except (OSError, pa.ArrowException, duckdb.Error) as exc:
+    except (OSError, ValueError, pa.ArrowException, duckdb.Error) as exc:
         log.warning("row file %s cannot be read (%s): not used", path, exc)
         found = None
     with _lock:

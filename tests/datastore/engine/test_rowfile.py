@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
+import pyarrow as pa
+import pyarrow.ipc as ipc
 import pytest
 
 from kaifang.datastore.engine import Filter, Projection, parse_query, rowfile, run_records
@@ -89,6 +92,16 @@ def test_a19_1_a_row_file_of_another_size_is_not_used(pair, tmp_path) -> None:
     assert rowfile.open_for(target) is None
     query = parse_query([("_sort", "-capital"), ("_limit", "5")], SCHEMA, ALL)
     assert run_records(target, SCHEMA, query, ALL).rows == run_records(plain, SCHEMA, query, ALL).rows
+
+
+def test_a19_1_a_row_file_without_row_numbers_is_not_used(pair, tmp_path) -> None:
+    plain, _fast = pair
+    target = tmp_path / "version.parquet"
+    shutil.copyfile(plain, target)
+    table = duckdb.connect().sql("SELECT * FROM read_parquet(?)", params=[str(target)]).to_arrow_table()
+    with pa.OSFile(str(rowfile.path_for(target)), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)  # the same rows, but not numbered
+    assert rowfile.open_for(target) is None
 
 
 def test_a19_1_a_failed_write_leaves_nothing(tmp_path) -> None:
