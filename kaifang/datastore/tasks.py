@@ -10,7 +10,7 @@ import time
 import uuid
 
 from huey import crontab
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from kaifang.catalog.queries import entry_access_info, entry_schema
 from kaifang.datastore.engine import rowfile
@@ -125,8 +125,6 @@ def sweep(ctx: JobContext) -> int:
 def queue_missing_row_files(ctx: JobContext, limit: int = 20) -> list[int]:
     """Queue the row file of each entry's current version that has none (its job failed, or the version was
     published before row files existed); at most ``limit`` per call. Returns the version ids queued."""
-    from sqlalchemy import func, select
-
     from kaifang.tasks import enqueue
 
     with ctx.sessions() as session:
@@ -144,16 +142,28 @@ def queue_missing_row_files(ctx: JobContext, limit: int = 20) -> list[int]:
 
 @job("datastore.row_file", retries=2, retry_delay=60)
 def build_row_file(ctx: JobContext, version_id: int) -> bool:
-    """Write the row file of a published version (queued by ``publish_version``). Until it exists, and if it
-    cannot be written, the version is read from its Parquet file alone: same answers, slower pages.
-    Returns whether a file was written."""
+    """Write the row file of a published version (queued by ``publish_version``) if it is still the entry's
+    current one, and remove the row files of the entry's older versions. Until it exists, and if it cannot be
+    written, the version is read from its Parquet file alone: same answers, slower pages. Returns whether a
+    file was written."""
     with ctx.sessions() as session:
         version = session.get(DatasetVersion, version_id)
         if version is None:
             return False
         parquet = ctx.settings.files_dir / version.parquet_path
-    if rowfile.open_for(parquet) is not None:
-        return False
-    rowfile.write(parquet, memory_limit=ctx.settings.query_memory_limit)
-    log.info("row file written for version %s (%s)", version_id, parquet.name)
-    return True
+        current = session.execute(select(func.max(DatasetVersion.id))
+                                  .where(DatasetVersion.entry_id == version.entry_id)).scalar_one()
+        older = session.execute(select(DatasetVersion.parquet_path).where(
+            DatasetVersion.entry_id == version.entry_id, DatasetVersion.id < version.id)).scalars().all()
+    if version_id != current:
+        return False  # a newer version was published meanwhile: only the current one gets a row file
+    written = False
+    if rowfile.open_for(parquet) is None:
+        rowfile.write(parquet, memory_limit=ctx.settings.query_memory_limit)
+        log.info("row file written for version %s (%s)", version_id, parquet.name)
+        written = True
+    # Older versions are read rarely (``version=`` in the API): from their Parquet files alone, same answers.
+    # Their row files would only hold disk (~6x the Parquet file each).
+    for rel in older:
+        rowfile.path_for(ctx.settings.files_dir / rel).unlink(missing_ok=True)
+    return written

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from kaifang.access import Delivery
 from kaifang.audit.models import AccessLog
 from kaifang.datastore import queries, services
-from kaifang.datastore.engine import rowfile
+from kaifang.datastore.engine import parse_query, rowfile, run_records
 from kaifang.datastore.models import DatasetVersion, IngestRun
-from kaifang.datastore.tasks import queue_missing_row_files
+from kaifang.datastore.tasks import build_row_file, queue_missing_row_files
 from kaifang.security import BusinessRuleError
 from kaifang.tasks import JobContext
 from tests.catalog.factories import entry_input, make_cast, publish_as_system
@@ -82,6 +82,23 @@ def test_a_published_version_gets_its_row_file_and_the_sweep_remakes_a_lost_one_
     assert queue_missing_row_files(JobContext(session.info["queue"].sessions, settings)) == [version.id]
     assert rowfile.open_for(parquet) is not None  # the queued job ran (jobs run at once in the tests)
     assert queue_missing_row_files(JobContext(session.info["queue"].sessions, settings)) == []
+
+
+def test_only_the_current_version_keeps_a_row_file_A19_1(session, settings, cast, entry, tmp_path):
+    """A new version gets the row file and the older one loses its own (disk), and is still read, from Parquet."""
+    first = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n", name="a.csv")
+    second = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "9,九号线,07:00,3\n", name="b.csv")
+    session.expire_all()
+    old, new = (session.get(DatasetVersion, session.get(IngestRun, r.id).version_id) for r in (first, second))
+    assert rowfile.open_for(settings.files_dir / new.parquet_path) is not None
+    assert not rowfile.path_for(settings.files_dir / old.parquet_path).exists()
+    readable = queries.open_for_reading(session, cast.staff, entry.id, Delivery.API, "api", version_number=1).unwrap()
+    page = run_records(readable.path, readable.schema, parse_query([], readable.schema, readable.projection),
+                       readable.projection)
+    assert [r["line_name"] for r in page.rows] == ["一号线"]
+    # A job for a version that is no longer the current one writes nothing.
+    assert not build_row_file(JobContext(session.info["queue"].sessions, settings), old.id)
+    assert not rowfile.path_for(settings.files_dir / old.parquet_path).exists()
 
 
 def test_a_bad_upload_leaves_the_previous_version_served(session, settings, cast, entry, tmp_path):

@@ -124,6 +124,9 @@ def open_for(parquet: str | os.PathLike[str]) -> RowFile | None:
     try:
         st = path.stat()
     except FileNotFoundError:
+        with _lock:  # a deleted row file: let go of its memory map
+            for key in [k for k in _open if k[0] == str(path)]:
+                del _open[key]
         return None
     key = (str(path), st.st_ino, st.st_mtime_ns)
     with _lock:
