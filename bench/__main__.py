@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     cfg = {
         "rows": 100_000 if quick else 1_000_000, "catalog_entries": 10_000 if quick else 100_000,
-        "ingest_runs": 2 if quick else 3, "sqlite_utils_runs": 1 if quick else 3, "api_runs": 3 if quick else 10,
+        "ingest_runs": 2 if quick else 5, "sqlite_utils_runs": 1 if quick else 3, "api_runs": 3 if quick else 10,
         "load_clients": 32, "load_seconds": 5 if quick else 30, "download_runs": 1 if quick else 3,
         "datasette_csv_runs": 1, "catalog_runs": 2 if quick else 5, "quick": quick,
     }
