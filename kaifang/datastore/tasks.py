@@ -17,6 +17,7 @@ from kaifang.datastore.engine import rowfile
 from kaifang.datastore.ingest import IngestError, IngestRejected, ingest_file, remove_stale_work
 from kaifang.datastore.models import DatasetVersion, IngestRun
 from kaifang.datastore.quality import quality_report
+from kaifang.datastore.queries import current_version
 from kaifang.datastore.services import publish_version, remove_upload
 from kaifang.db import utcnow
 from kaifang.security import Principal, atomic
@@ -151,11 +152,10 @@ def build_row_file(ctx: JobContext, version_id: int) -> bool:
         if version is None:
             return False
         parquet = ctx.settings.files_dir / version.parquet_path
-        current = session.execute(select(func.max(DatasetVersion.id))
-                                  .where(DatasetVersion.entry_id == version.entry_id)).scalar_one()
+        current = current_version(session, version.entry_id)
         older = session.execute(select(DatasetVersion.parquet_path).where(
             DatasetVersion.entry_id == version.entry_id, DatasetVersion.id < version.id)).scalars().all()
-    if version_id != current:
+    if current is None or current.id != version_id:
         return False  # a newer version was published meanwhile: only the current one gets a row file
     written = False
     if rowfile.open_for(parquet) is None:
