@@ -16,13 +16,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kaifang import __version__
+from kaifang import __version__, i18n
 from kaifang.audit import RequestContext, current_request
 from kaifang.config import Settings, get_settings
 from kaifang.db import make_engine, make_sessionmaker
 from kaifang.security import ANONYMOUS
 from kaifang.tasks import JobQueue
-from kaifang.web import i18n
 from kaifang.web.errors import install_error_handlers
 from kaifang.web.ratelimit import make_rate_limiter
 

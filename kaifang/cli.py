@@ -162,7 +162,7 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 
     with _sessions()() as session:
         cal = load_calendar(session, ANONYMOUS)
-    from kaifang.web.i18n import gettext_in
+    from kaifang.i18n import gettext_in
     from kaifang.workdays import due_day
 
     try:
@@ -177,8 +177,8 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 @click.option("--declare-year", type=int, help="also declare this year fully loaded")
 def calendar_import(path: Path, declare_year: int | None) -> None:
     """Load overrides from a file of lines `YYYY-MM-DD,workday|holiday,note`."""
+    from kaifang.i18n import gettext_in
     from kaifang.security import SYSTEM, BusinessRuleError, atomic
-    from kaifang.web.i18n import gettext_in
     from kaifang.workdays import ImportErrors, import_overrides
     from kaifang.workdays import declare_year as declare
 

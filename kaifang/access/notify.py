@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from kaifang.access.models import Notification
 from kaifang.accounts.models import Membership, Organisation, User
 from kaifang.db import utcnow
+from kaifang.i18n import gettext_in
 from kaifang.tasks import enqueue
-from kaifang.web.i18n import gettext_in
 
 BUREAU_ROLES = ("city_bureau", "district_bureau")
 PROVIDER_ROLES = ("provider_staff", "provider_cdo")

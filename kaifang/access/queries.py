@@ -39,8 +39,8 @@ from kaifang.accounts.models import Organisation
 from kaifang.catalog.models import CatalogEntry
 from kaifang.catalog.queries import entry_access_info
 from kaifang.datastore.engine import QueryError
+from kaifang.pagination import Page, paginate
 from kaifang.security import AUTHENTICATED, PUBLIC, OrgRef, Permission, Principal, query
-from kaifang.web.pagination import Page, paginate
 from kaifang.workflow import history
 
 # --- for the access decision ---------------------------------------------------------------------------

@@ -52,13 +52,13 @@ from kaifang.access.workflow import (
     NOT_ACCEPTED,
 )
 from kaifang.accounts.models import ApiKey, Organisation, User
-from kaifang.accounts.services import ValidationErrors
 from kaifang.audit import record
 from kaifang.audit.chain import canonical_json
 from kaifang.catalog.models import CatalogEntry
 from kaifang.catalog.queries import entry_access_info
 from kaifang.datastore.engine import Projection, QueryError, parse_query
 from kaifang.db import utcnow
+from kaifang.errors import ValidationErrors
 from kaifang.security import (
     AUTHENTICATED,
     SYSTEM,
@@ -464,7 +464,7 @@ def _approved_items(session: Session, app: AccessApplication, data: ApprovalInpu
         try:
             row_filters_of(item.row_filter, schema)
         except QueryError as exc:
-            errors[f"items.{item.entry_id}.row_filter"] = exc.message
+            errors[f"items.{item.entry_id}.row_filter"] = exc.as_message()
             continue
         out.append((row, names, item.row_filter.strip().lstrip("?")))
     if not out and not errors:

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 from kaifang.accounts.models import Membership, MembershipChange, Organisation, Region, User
 from kaifang.accounts.queries import org_ref
 from kaifang.accounts.schemas import OrganisationInput
-from kaifang.accounts.services import ValidationErrors, normalize_email
+from kaifang.accounts.services import normalize_email
 from kaifang.accounts.uscc import USCCError, normalize_uscc
 from kaifang.audit import record
 from kaifang.db import utcnow
+from kaifang.errors import ValidationErrors
 from kaifang.security import BusinessRuleError, NotFound, Permission, Principal, Role, authorize, service
 
 # Which kind of organisation each role belongs to.

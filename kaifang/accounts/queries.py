@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from kaifang.accounts.models import Membership, MembershipChange, Organisation, Region, RulesAcceptance, User
+from kaifang.pagination import Page, paginate
 from kaifang.security import (
     AUTHENTICATED,
     PUBLIC,
@@ -20,7 +21,6 @@ from kaifang.security import (
     authorize,
     query,
 )
-from kaifang.web.pagination import Page, paginate
 
 
 @query(PUBLIC)

@@ -18,17 +18,10 @@ from kaifang.accounts.uscc import USCCError, normalize_uscc
 from kaifang.audit import record
 from kaifang.config import Settings
 from kaifang.db import utcnow
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_in
 from kaifang.security import AUTHENTICATED, PUBLIC, BusinessRuleError, Permission, Principal, service
 from kaifang.tasks import enqueue
-from kaifang.web.i18n import gettext_in
-
-
-class ValidationErrors(BusinessRuleError):
-    """Several field errors reported at once: ``errors`` maps field -> msgid."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("Please correct the marked fields.")
-        self.errors = errors
 
 
 def _settings(session: Session) -> Settings:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from kaifang.audit.chain import VerifyResult, verify_chain
 from kaifang.audit.models import AuditEvent
+from kaifang.pagination import Page, paginate
 from kaifang.security import Permission, Principal, query
-from kaifang.web.pagination import Page, paginate
 
 
 @query(Permission.AUDIT_READ)

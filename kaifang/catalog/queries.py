@@ -27,8 +27,8 @@ from kaifang.catalog.vocabulary import OpenClass
 from kaifang.catalog.workflow import PUBLISHED, PUBLISHING, SUBMITTED, UNDER_REVIEW
 from kaifang.datastore.schema import FieldFormat, FieldSpec, FieldType, TableSchema
 from kaifang.db import utcnow
+from kaifang.pagination import Page, paginate
 from kaifang.security import AUTHENTICATED, PUBLIC, NotFound, Permission, Principal, query
-from kaifang.web.pagination import Page, paginate
 from kaifang.workdays import SHANGHAI
 from kaifang.workflow import Transition, WorkflowHistory, history
 

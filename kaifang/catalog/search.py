@@ -49,8 +49,8 @@ from kaifang.catalog.schemas import EntryCard, FacetValue, SearchResult
 from kaifang.catalog.visibility import sees_internals
 from kaifang.catalog.vocabulary import DOMAINS, FORMATS, FREQUENCY_LABELS, OPEN_CLASS_LABELS, OpenClass
 from kaifang.catalog.workflow import PUBLISHED
+from kaifang.pagination import MAX_PER_PAGE
 from kaifang.security import PUBLIC, Principal, query
-from kaifang.web.pagination import MAX_PER_PAGE
 
 SORTS = ("relevance", "updated", "popular")
 MAX_TAG_FACETS = 30

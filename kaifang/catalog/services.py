@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from kaifang.accounts import org_ref
 from kaifang.accounts.models import Organisation
-from kaifang.accounts.services import ValidationErrors
 from kaifang.audit import record
 from kaifang.catalog import search
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, CatalogTag, DataItem, EntryReview
@@ -38,6 +37,7 @@ from kaifang.catalog.vocabulary import (
 from kaifang.catalog.workflow import DRAFT, PUBLISHED, PUBLISHING, SUBMITTED
 from kaifang.datastore.schema import FIELD_NAME, FieldFormat, FieldType
 from kaifang.db import utcnow
+from kaifang.errors import ValidationErrors
 from kaifang.security import (
     AUTHENTICATED,
     PUBLIC,

@@ -12,10 +12,10 @@ from kaifang.accounts.queries import organisation_contacts
 from kaifang.catalog.models import CatalogEntry
 from kaifang.catalog.workflow import PUBLISHED
 from kaifang.db import utcnow
+from kaifang.i18n import gettext_in
 from kaifang.tasks import enqueue
 from kaifang.tasks.queue import JobContext
 from kaifang.tasks.registry import periodic_job
-from kaifang.web.i18n import gettext_in
 
 REMIND_DAYS = 3
 REVIEW_REMIND_DAYS = 14

@@ -63,7 +63,7 @@ def create_lookup_service(session: Session, principal: Principal, entry_id: int,
     if any(f not in known for f in returns):
         errors["return_fields"] = "Use the machine names of the entry's data items."
     if errors:
-        from kaifang.accounts.services import ValidationErrors
+        from kaifang.errors import ValidationErrors
 
         raise ValidationErrors(errors)
     svc = LookupService(entry_id=entry_id, name=name, title=title.strip()[:200], description=description.strip(),

@@ -1,12 +1,9 @@
 """Principals, the permission vocabulary, ``authorize()`` and the service declarations."""
 
+from kaifang.errors import BusinessRuleError, NotAuthenticated, NotFound, PermissionDenied
 from kaifang.security.authz import (
     AUTHENTICATED,
     PUBLIC,
-    BusinessRuleError,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
     atomic,
     authorize,
     query,

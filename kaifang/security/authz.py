@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
 from kaifang.db import begin_write
+from kaifang.errors import NotAuthenticated, NotFound, PermissionDenied
 from kaifang.security.permissions import Permission
 from kaifang.security.principal import OrgRef, Principal
 
@@ -18,28 +19,6 @@ R = TypeVar("R")
 
 PUBLIC = "public"  # declared on purpose: callable by anyone, including anonymous visitors
 AUTHENTICATED = "authenticated"  # any signed-in user, whatever their roles
-
-
-class NotAuthenticated(Exception):
-    """The caller must sign in first."""
-
-
-class PermissionDenied(Exception):
-    """The caller is known but may not do this."""
-
-
-class NotFound(Exception):
-    """The object does not exist, or exists but is hidden from the caller: the two answer alike."""
-
-
-class BusinessRuleError(Exception):
-    """A request that breaks a business rule; ``message`` is shown to the user (Chinese msgid)."""
-
-    def __init__(self, message: str, field: str | None = None, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
 
 
 def authorize(principal: Principal, perm: Permission, org: OrgRef | None = None, *, hide: bool = False) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kaifang.pagination import Page, paginate
 from kaifang.security import Permission, Principal, query
 from kaifang.tasks.models import JobRecord
-from kaifang.web.pagination import Page, paginate
 
 STATES = ("queued", "running", "retrying", "done", "failed")
 

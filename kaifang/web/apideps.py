@@ -9,16 +9,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from kaifang.accounts.apikeys import mark_key_used, principal_for_key
+from kaifang.errors import ApiError
 from kaifang.security import ANONYMOUS, Principal
 from kaifang.web.deps import get_db, get_principal
-
-
-class ApiError(Exception):
-    """Answered as JSON ``{"error": {...}}`` by the error handlers."""
-
-    def __init__(self, status: int, msgid: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(msgid)
-        self.status, self.msgid, self.headers = status, msgid, headers or {}
 
 
 def _key_from(request: Request) -> str | None:

@@ -10,9 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kaifang.security import BusinessRuleError, NotAuthenticated, NotFound, PermissionDenied
-from kaifang.web.apideps import ApiError
-from kaifang.web.i18n import gettext_
+from kaifang.errors import KaifangError, NotAuthenticated, NotFound, PermissionDenied
+from kaifang.i18n import gettext_, translate
 from kaifang.web.templating import render
 
 log = logging.getLogger("kaifang.web")
@@ -38,44 +37,30 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
                   status_code=status)
 
 
-def _translate_param(value: object) -> object:
-    # Workflow errors carry labels (state, transition, missing fields) as msgids, alone or in lists.
-    if isinstance(value, str):
-        return gettext_(value) if value else value
-    if isinstance(value, list | tuple):
-        return "、".join(str(_translate_param(v)) for v in value)
-    return value
-
-
-def translate_rule_error(exc: BusinessRuleError) -> str:
-    return gettext_(exc.message, **{k: _translate_param(v) for k, v in exc.params.items()})
+def translate_rule_error(exc: KaifangError) -> str:
+    """Deprecated name of ``kaifang.i18n.translate``; kept until every route uses ``act()``."""
+    return translate(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> Response:
-        return JSONResponse({"error": {"status": exc.status, "message": gettext_(exc.msgid)}},
-                            status_code=exc.status, headers=exc.headers)
-
     @app.exception_handler(NotAuthenticated)
     async def _login_first(request: Request, exc: NotAuthenticated) -> Response:
         if _is_api(request) or request.method != "GET":
-            return error_response(request, 401 if _is_api(request) else 403,
-                                  gettext_("Please sign in first."))
+            return error_response(request, 401 if _is_api(request) else 403, translate(exc))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
-    @app.exception_handler(PermissionDenied)
-    async def _denied(request: Request, exc: PermissionDenied) -> Response:
-        return error_response(request, 403)
-
-    @app.exception_handler(NotFound)
-    async def _missing(request: Request, exc: NotFound) -> Response:
-        return error_response(request, 404)
-
-    @app.exception_handler(BusinessRuleError)
-    async def _rule(request: Request, exc: BusinessRuleError) -> Response:
-        return error_response(request, 400, translate_rule_error(exc))
+    @app.exception_handler(KaifangError)
+    async def _refused(request: Request, exc: KaifangError) -> Response:
+        # 403 and 404 pages keep their own title and say nothing more (a hidden object answers like a missing one).
+        detail = None if isinstance(exc, PermissionDenied | NotFound) else translate(exc)
+        if _is_api(request):
+            message = detail or gettext_(TITLES.get(exc.status, TITLES[400]))
+            body: dict[str, object] = {"status": exc.status, "message": message}
+            if exc.field:
+                body["field"] = exc.field
+            return JSONResponse({"error": body}, status_code=exc.status, headers=getattr(exc, "headers", None))
+        return error_response(request, exc.status, detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from kaifang.web import i18n
+from kaifang import i18n
 from kaifang.web.console import console_menu
 from kaifang.web.csrf import csrf_token
 

@@ -8,6 +8,8 @@ sets ``status``.
 from kaifang.workflow.machine import (
     ILLEGAL_TRANSITION,
     UNKNOWN_TRANSITION,
+    WORKFLOW_MODELS,
+    WORKFLOWS,
     Guard,
     IllegalTransition,
     StatusChangedOutsideWorkflow,
@@ -21,6 +23,7 @@ from kaifang.workflow.machine import (
 from kaifang.workflow.models import WorkflowHistory
 
 __all__ = [
-    "ILLEGAL_TRANSITION", "UNKNOWN_TRANSITION", "Guard", "IllegalTransition", "StatusChangedOutsideWorkflow",
+    "ILLEGAL_TRANSITION", "UNKNOWN_TRANSITION", "WORKFLOWS", "WORKFLOW_MODELS",
+    "Guard", "IllegalTransition", "StatusChangedOutsideWorkflow",
     "Transition", "TransitionContext", "Workflow", "WorkflowHistory", "history", "protect_status", "transition",
 ]

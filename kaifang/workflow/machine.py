@@ -76,6 +76,12 @@ class Transition:
         return self.label or self.name
 
 
+# Every declared workflow by name, so that tests and documentation can walk them all.
+WORKFLOWS: dict[str, Workflow] = {}
+# The model each workflow moves (set by ``protect_status``).
+WORKFLOW_MODELS: dict[str, type] = {}
+
+
 @dataclass(frozen=True, eq=False)
 class Workflow:
     name: str  # also the audit action prefix: ``<name>.<transition>``
@@ -100,6 +106,7 @@ class Workflow:
             object.__setattr__(self, "initial", next(iter(self.states)))
         if self.initial not in self.states:
             raise ValueError(f"{self.name}: unknown initial state {self.initial}")
+        WORKFLOWS[self.name] = self
 
     def get(self, name: str) -> Transition | None:
         return next((t for t in self.transitions if t.name == name), None)
@@ -110,6 +117,30 @@ class Workflow:
     def available(self, principal: Principal, state: str, org: OrgRef | None) -> list[Transition]:
         """The transitions this principal may attempt from ``state`` (guards not run): for buttons."""
         return [t for t in self.transitions if state in t.source and self.permits(principal, t.permission, org)]
+
+    def check(self, principal: Principal, state: str, name: str, org: OrgRef | None) -> Transition:
+        """May ``principal`` take transition ``name`` from ``state`` on an object of ``org``? Returns the
+        transition, or raises exactly what ``transition()`` would raise, without changing anything. The
+        permission is checked before the state, so a caller without it learns nothing of the state.
+        Guards are not run: they need the object and the session (``transition()`` runs them)."""
+        t = self.get(name)
+        if t is None:
+            raise BusinessRuleError(UNKNOWN_TRANSITION, transition=name)
+        if not self.permits(principal, t.permission, org):
+            if not principal.is_authenticated:
+                raise NotAuthenticated()
+            raise PermissionDenied()
+        if state not in t.source:
+            raise IllegalTransition(self, state, t)
+        return t
+
+    def may(self, principal: Principal, state: str, name: str, org: OrgRef | None) -> bool:
+        """``check()`` as a yes or no, for showing or hiding an action."""
+        try:
+            self.check(principal, state, name, org)
+        except (BusinessRuleError, NotAuthenticated, PermissionDenied):
+            return False
+        return True
 
 
 class IllegalTransition(BusinessRuleError):
@@ -132,6 +163,8 @@ _moving: ContextVar[int | None] = ContextVar("kaifang_workflow_moving", default=
 def protect_status(model: type, workflow: Workflow) -> None:
     """Refuse any assignment to ``model.status`` outside ``transition()``, except the initial state of a
     new (not yet persistent) object."""
+
+    WORKFLOW_MODELS[workflow.name] = model
 
     @event.listens_for(model.status, "set", propagate=True)  # type: ignore[attr-defined]
     def _only_through_transitions(target: Any, value: Any, _old: Any, _initiator: Any) -> None:
@@ -160,15 +193,14 @@ def transition(
     t = workflow.get(name)
     if t is None:
         raise BusinessRuleError(UNKNOWN_TRANSITION, transition=name)
-    if not workflow.permits(principal, t.permission, org):
+    if not workflow.permits(principal, t.permission, org):  # before the state: see ``Workflow.check``
         if not principal.is_authenticated:
             raise NotAuthenticated()
         raise PermissionDenied()
     session.flush()
     session.refresh(obj, attribute_names=["status"], with_for_update=True)
     from_state = obj.status
-    if from_state not in t.source:
-        raise IllegalTransition(workflow, from_state, t)
+    workflow.check(principal, from_state, name, org)
     note = note.strip()
     if t.guard is not None:
         t.guard(TransitionContext(session, principal, obj, t, from_state, note, details))

@@ -33,8 +33,8 @@ from kaifang.access.models import (
 )
 from kaifang.access.schemas import NOT_ACCEPTED_REASONS, REQUEST_OUTCOMES
 from kaifang.db import utcnow
+from kaifang.i18n import LOCALE_DIR, gettext_in, translations
 from kaifang.web.console import MENU
-from kaifang.web.i18n import LOCALE_DIR, gettext_in, translations
 from tests.access.factories import (
     GRANTED,
     ROW_FILTER,

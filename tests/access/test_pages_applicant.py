@@ -23,7 +23,7 @@ from kaifang.access.routes import pages
 from kaifang.accounts import apikeys
 from kaifang.accounts.models import ApiKey
 from kaifang.config import Settings
-from kaifang.web.i18n import LOCALE_DIR, translations
+from kaifang.i18n import LOCALE_DIR, translations
 from tests.access.factories import (
     FIELDS,
     application_input,

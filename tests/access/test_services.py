@@ -21,8 +21,8 @@ from kaifang.access.models import (
 )
 from kaifang.access.queries import application_view, work_queue
 from kaifang.accounts.apikeys import create_api_key, principal_for_key
-from kaifang.accounts.services import ValidationErrors
 from kaifang.datastore.queries import open_for_reading
+from kaifang.errors import ValidationErrors
 from kaifang.security import ANONYMOUS, BusinessRuleError, NotFound, PermissionDenied
 from kaifang.workflow import IllegalTransition
 from tests.access.factories import (

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kaifang.accounts.services import ValidationErrors
 from kaifang.audit.models import AuditEvent
 from kaifang.catalog import (
     DataItemInput,
@@ -29,6 +28,7 @@ from kaifang.catalog import (
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, CatalogTag, DataItem
 from kaifang.catalog.queries import spec_item
 from kaifang.datastore.schema import FieldFormat, FieldSpec, FieldType, TableSchema
+from kaifang.errors import ValidationErrors
 from kaifang.security import SYSTEM, BusinessRuleError, NotFound, OrgRef, PermissionDenied
 from tests.catalog import factories as f
 from tests.catalog.factories import CITY, Cast, make_org

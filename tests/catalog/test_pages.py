@@ -16,7 +16,7 @@ from kaifang.catalog import DataItemInput, EntryInput
 from kaifang.catalog.models import CatalogEntry
 from kaifang.catalog.routes import forms
 from kaifang.datastore.ingest.errors import ALL_MSGIDS
-from kaifang.web.i18n import translations
+from kaifang.i18n import translations
 from tests.catalog.factories import draft, publish_as_system
 from tests.personas import World, csrf_from
 

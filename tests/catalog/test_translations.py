@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 import kaifang
 from kaifang.catalog import vocabulary
 from kaifang.catalog.workflow import PUBLISHING, STATE_LABELS
-from kaifang.web.i18n import LOCALE_DIR, gettext_in
+from kaifang.i18n import LOCALE_DIR, gettext_in
 
 PKG = Path(kaifang.__file__).resolve().parent
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "catalog.po"

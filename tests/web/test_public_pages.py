@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
 import kaifang
-from kaifang.web.i18n import translations
+from kaifang.i18n import translations
 from kaifang.web.routes.pages import OPEN_CLASSES, PRIORITY_DOMAINS, safe_next
 
 PKG = Path(kaifang.__file__).resolve().parent

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import kaifang
-from kaifang.web.i18n import translations
+from kaifang.i18n import translations
 
 PKG = Path(kaifang.__file__).resolve().parent
 TEMPLATE_DIRS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 import kaifang.workdays
-from kaifang.web.i18n import LOCALE_DIR, gettext_in
+from kaifang.i18n import LOCALE_DIR, gettext_in
 from kaifang.workdays.calendar import NOT_COVERED_MSGID
 
 PACKAGE = Path(kaifang.workdays.__file__).parent

@@ -38,15 +38,15 @@ from kaifang.access.schemas import (
 )
 from kaifang.access.workflow import APPLICATION, DATA_REQUEST, REQUEST_STATE_LABELS, STATE_LABELS
 from kaifang.accounts.queries import list_organisations, list_regions
-from kaifang.accounts.services import ValidationErrors
 from kaifang.datastore.engine import errors as engine_errors
 from kaifang.db import utcnow
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_, translate_all
 from kaifang.security import BusinessRuleError, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
 from kaifang.web.errors import translate_rule_error
 from kaifang.web.forms import Posted
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 from kaifang.workdays import CalendarNotCovered, due_day, load_calendar
 
@@ -118,7 +118,7 @@ def _problem(form: str, exc: BusinessRuleError, values: dict[str, Any], placed: 
              errors: dict[str, str] | None = None) -> Problem:
     placed = set(placed)
     if isinstance(exc, ValidationErrors):
-        found = {key: field_message(text) for key, text in exc.errors.items()}
+        found = translate_all(exc.errors)
         message = gettext_(exc.message)
     else:
         text = translate_rule_error(exc)

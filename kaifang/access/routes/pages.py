@@ -35,14 +35,14 @@ from kaifang.access.schemas import (
 from kaifang.access.workflow import APPLICATION, DATA_REQUEST, REQUEST_STATE_LABELS, STATE_LABELS
 from kaifang.accounts import apikeys
 from kaifang.accounts.queries import list_regions
-from kaifang.accounts.services import ValidationErrors
 from kaifang.catalog import get_entry, search_entries
 from kaifang.catalog.vocabulary import SENSITIVITY_LABELS
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_
 from kaifang.security import BusinessRuleError, NotFound, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal, require_login
 from kaifang.web.forms import Posted, safe_next, translate_errors
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import SHANGHAI, flash, local_time, render, templates
 
 log = logging.getLogger("kaifang.access")

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from kaifang.accounts import organisations, queries
 from kaifang.accounts.organisations import ROLE_ORG_KIND
 from kaifang.accounts.schemas import OrganisationInput
-from kaifang.accounts.services import ValidationErrors
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_
 from kaifang.security import BusinessRuleError, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
 from kaifang.web.forms import translate_errors
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 
 router = APIRouter(prefix="/console/organisations", dependencies=[Depends(csrf_protect)],

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from kaifang.accounts import apikeys, queries, services
 from kaifang.accounts.schemas import ProfileUpdate, Registration
-from kaifang.accounts.services import ValidationErrors
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_
 from kaifang.security import BusinessRuleError, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal, require_login
 from kaifang.web.forms import safe_next, translate_errors
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, local_time, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from kaifang.accounts.queries import list_organisations, list_regions, my_organisations, org_ref
-from kaifang.accounts.services import ValidationErrors
 from kaifang.catalog import (
     PUBLISHING,
     REVIEW_KIND_LABELS,
@@ -50,11 +49,12 @@ from kaifang.catalog.vocabulary import (
     SENSITIVITY_LABELS,
 )
 from kaifang.datastore.schema import FieldFormat, FieldType
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_
 from kaifang.security import BusinessRuleError, OrgRef, Permission, Principal, authorize
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
 from kaifang.web.forms import Posted, translate_errors
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 
 router = APIRouter(prefix="/console/catalog", dependencies=[Depends(csrf_protect)], include_in_schema=False)

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from kaifang.catalog import DOMAINS, FORMATS, FREQUENCY_LABELS, OPEN_CLASS_LABELS, search_entries
 from kaifang.catalog.schemas import FacetValue, SearchResult
 from kaifang.catalog.search import SORTS
+from kaifang.pagination import Page
 from kaifang.security import Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal
-from kaifang.web.pagination import Page
 from kaifang.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

@@ -6,34 +6,9 @@ default) and fill in the parameters; ``str(err)`` gives the English text.
 
 from __future__ import annotations
 
-from typing import Any
+from kaifang.errors import QueryError, QueryTimeout
 
-
-class QueryError(ValueError):
-    """A request the engine refuses: unknown column, bad value, bad token... ``field`` names the culprit."""
-
-    def __init__(self, msgid: str, field: str | None = None, **params: Any) -> None:
-        self.msgid = msgid
-        self.field = field
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return self.msgid % self.params if self.params else self.msgid
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"error": self.message, "field": self.field, "msgid": self.msgid,
-                "params": {k: str(v) for k, v in self.params.items()}}
-
-
-class QueryTimeout(QueryError):
-    """The query ran past its time limit and was interrupted."""
-
-    MSGID = "The query took longer than %(seconds)s seconds. Add filters or ask for fewer rows."
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(self.MSGID, None, seconds=f"{seconds:g}")
+__all__ = ["QueryError", "QueryTimeout"]
 
 
 # Message ids used by the engine, in one place so translators and tests see them all.

@@ -24,10 +24,10 @@ from kaifang.datastore.engine import (
     run_aggregate,
     run_records,
 )
+from kaifang.i18n import gettext_
 from kaifang.security import Principal
 from kaifang.web.apideps import api_caller
 from kaifang.web.deps import get_db
-from kaifang.web.i18n import gettext_
 
 router = APIRouter(tags=["data"])
 DB = Annotated[Session, Depends(get_db)]

@@ -29,7 +29,6 @@ from kaifang.access import queries as access_queries
 from kaifang.access.decision import NEEDS_GRANT, NOT_OPEN, NOT_PUBLISHED
 from kaifang.access.schemas import RESULT_KINDS
 from kaifang.accounts.queries import list_regions
-from kaifang.accounts.services import ValidationErrors
 from kaifang.catalog import FREQUENCY_LABELS, EntryCard, get_entry, record_view
 from kaifang.catalog.vocabulary import DATA_TYPE_LABELS, DOMAINS, OPEN_CLASS_LABELS, SENSITIVITY_LABELS
 from kaifang.config import Settings
@@ -41,11 +40,12 @@ from kaifang.datastore.quality import QualityReport
 from kaifang.datastore.queries import ReadOutcome
 from kaifang.datastore.schema import FieldSpec, FieldType, TableSchema
 from kaifang.datastore.services import UPLOAD_FORMATS, save_upload, start_ingest
+from kaifang.errors import ValidationErrors
+from kaifang.i18n import gettext_
 from kaifang.security import BusinessRuleError, OrgRef, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal, require
 from kaifang.web.forms import translate_errors
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

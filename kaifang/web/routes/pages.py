@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from kaifang import i18n
 from kaifang.datastore import lookups
 from kaifang.security import Principal
-from kaifang.web import i18n
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, get_principal
 from kaifang.web.forms import safe_next

@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from kaifang import workdays
+from kaifang.i18n import gettext_
 from kaifang.security import BusinessRuleError, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
-from kaifang.web.i18n import gettext_
 from kaifang.web.templating import flash, render
 
 router = APIRouter(prefix="/console/calendar", dependencies=[Depends(csrf_protect)], include_in_schema=False)
