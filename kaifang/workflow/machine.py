@@ -70,6 +70,8 @@ class Transition:
     guard: Guard | None = None
     deadline_workdays: int | None = None  # sets ``due_at`` on entering ``target``; None clears it
     label: str = ""  # English msgid for buttons and history; the name when empty
+    # A move that leaves the deadline as it is (a reminder or an escalation that stays in its state).
+    keeps_due: bool = False
 
     @property
     def title(self) -> str:
@@ -91,6 +93,7 @@ class Workflow:
     # How a transition's permission is checked against the object's organisation: the vocabulary's
     # ``Principal.can`` unless a process needs a finer rule.
     permits: Permits = field(default=_permits)
+    attribute: str = "status"  # the model's column that holds the state
 
     def __post_init__(self) -> None:
         names = [t.name for t in self.transitions]
@@ -100,6 +103,8 @@ class Workflow:
             unknown = (set(t.source) | {t.target}) - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}.{t.name}: unknown states {sorted(unknown)}")
+            if t.keeps_due and t.deadline_workdays is not None:
+                raise ValueError(f"{self.name}.{t.name}: keeps_due and a new deadline exclude each other")
             if t.deadline_workdays is not None and t.deadline_workdays < 1:
                 raise ValueError(f"{self.name}.{t.name}: a deadline is at least one working day")
         if not self.initial:
@@ -166,7 +171,7 @@ def protect_status(model: type, workflow: Workflow) -> None:
 
     WORKFLOW_MODELS[workflow.name] = model
 
-    @event.listens_for(model.status, "set", propagate=True)  # type: ignore[attr-defined]
+    @event.listens_for(getattr(model, workflow.attribute), "set", propagate=True)
     def _only_through_transitions(target: Any, value: Any, _old: Any, _initiator: Any) -> None:
         if _moving.get() == id(target):
             return
@@ -174,7 +179,7 @@ def protect_status(model: type, workflow: Workflow) -> None:
         if (state.transient or state.pending) and value == workflow.initial:
             return
         raise StatusChangedOutsideWorkflow(
-            f"{type(target).__name__}.status may only change through kaifang.workflow.transition()")
+            f"{type(target).__name__}.{workflow.attribute} may only change through kaifang.workflow.transition()")
 
 
 @service(AUTHENTICATED)
@@ -198,8 +203,8 @@ def transition(
             raise NotAuthenticated()
         raise PermissionDenied()
     session.flush()
-    session.refresh(obj, attribute_names=["status"], with_for_update=True)
-    from_state = obj.status
+    session.refresh(obj, attribute_names=[workflow.attribute], with_for_update=True)
+    from_state = getattr(obj, workflow.attribute)
     workflow.check(principal, from_state, name, org)
     note = note.strip()
     if t.guard is not None:
@@ -208,11 +213,13 @@ def transition(
     now = utcnow()
     token = _moving.set(id(obj))
     try:
-        obj.status = t.target  # the one place a workflow object's status changes
+        setattr(obj, workflow.attribute, t.target)  # the one place a workflow object's state changes
     finally:
         _moving.reset(token)
     due_at = None
-    if hasattr(obj, "due_at"):
+    if t.keeps_due:
+        due_at = getattr(obj, "due_at", None)
+    elif hasattr(obj, "due_at"):
         due_at = deadline_for(session, now, t.deadline_workdays) if t.deadline_workdays else None
         obj.due_at = due_at
     object_type = type(obj).__tablename__
