@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -85,7 +85,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def _owns_sqlite_transactions(bind: Any) -> bool:
+def _owns_sqlite_transactions(bind: Any) -> TypeGuard[Engine]:
     # Only a session bound to an engine begins its own transactions. One bound to a caller's connection (the
     # tests' rolled-back connection) joins the caller's transaction, which has begun already.
     return isinstance(bind, Engine) and bind.dialect.name == "sqlite"

@@ -22,6 +22,6 @@ def no_delay(transport: asyncio.BaseTransport) -> None:
 
 
 class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:
         no_delay(transport)
         super().connection_made(transport)

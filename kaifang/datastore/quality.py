@@ -113,7 +113,7 @@ def quality_report(parquet_path: Path, schema: TableSchema, *, today: date | Non
         values = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(numbers)} FROM "
                              f"(SELECT {', '.join(codes)} FROM {source}))").fetchone() or (0,)
         rows = int(values[0])
-        distinct_rows = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {source})").fetchone()[0]
+        distinct_rows = (con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {source})").fetchone() or (0,))[0]
     finally:
         con.close()
     columns, at = [], 1

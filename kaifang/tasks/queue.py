@@ -13,11 +13,11 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, signals
 from huey.consumer import Consumer
-from sqlalchemy import event, update
+from sqlalchemy import CursorResult, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kaifang.config import Settings
@@ -129,7 +129,8 @@ class JobQueue:
         else:
             return
         with self.write_sessions() as session:
-            result = session.execute(update(JobRecord).where(JobRecord.task_id == task.id).values(**values))
+            stmt = update(JobRecord).where(JobRecord.task_id == task.id).values(**values)
+            result = cast(CursorResult[Any], session.execute(stmt))  # an UPDATE's result has a row count
             if result.rowcount == 0 and signal == signals.SIGNAL_EXECUTING:
                 # Periodic jobs are not enqueued through a transaction: record them on first run.
                 now = utcnow()

@@ -32,8 +32,12 @@ MAX_CONCURRENT_QUERIES = max(2, os.cpu_count() or 2)
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT_QUERIES)
 
 
-def _config(threads: int, memory_limit: str, temp_directory: str | None) -> dict[str, str | int | bool]:
-    config: dict[str, str | int | bool] = {
+# The value types duckdb.connect() accepts in its ``config``.
+DuckConfig = dict[str, str | bool | int | float | list[str]]
+
+
+def _config(threads: int, memory_limit: str, temp_directory: str | None) -> DuckConfig:
+    config: DuckConfig = {
         "threads": int(threads), "memory_limit": memory_limit,
         # Never fetch anything at run time: government networks are often offline.
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,

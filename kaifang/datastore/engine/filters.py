@@ -92,12 +92,12 @@ def coerce_value(spec: FieldSpec, value: Any, param: str | None = None) -> Any:
         if isinstance(value, bool):
             raise _bad(spec, value, param)
         try:
-            result = float(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise _bad(spec, value, param) from None
-        if not math.isfinite(result):
+        if not math.isfinite(number):
             raise _bad(spec, value, param)
-        return result
+        return number
     if t is FieldType.DATE:
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
@@ -109,18 +109,18 @@ def coerce_value(spec: FieldSpec, value: Any, param: str | None = None) -> Any:
         raise _bad(spec, value, param)
     if t is FieldType.DATETIME:
         if isinstance(value, datetime):
-            result = value
+            moment = value
         elif isinstance(value, str) and _DATETIME.match(value.strip()):
             try:
-                result = datetime.fromisoformat(value.strip())
+                moment = datetime.fromisoformat(value.strip())
             except ValueError:
                 raise _bad(spec, value, param) from None
         else:
             raise _bad(spec, value, param)
         # Stored timestamps are local (Suzhou) wall-clock times without a zone.
-        if result.tzinfo is not None:
-            result = result.astimezone(LOCAL_TZ).replace(tzinfo=None)
-        return result
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        return moment
     raise _bad(spec, value, param)  # pragma: no cover - every FieldType is handled above
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 from xml.sax.saxutils import escape
 
 import duckdb
@@ -100,7 +100,7 @@ def iter_text(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> It
             continue
         if arr.null_count:
             raise ValueError("Row markup must not be NULL")
-        width = "q" if str(arr.type) == "large_string" else "i"
+        width: Literal["q", "i"] = "q" if str(arr.type) == "large_string" else "i"
         offsets = memoryview(arr.buffers()[1]).cast("B").cast(width)
         start, end = offsets[arr.offset], offsets[arr.offset + len(arr)]
         yield memoryview(arr.buffers()[2])[start:end], len(arr)

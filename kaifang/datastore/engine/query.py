@@ -98,6 +98,7 @@ def run_records(parquet_path: str | PathLike[str], schema: TableSchema, query: R
             numbers = [n for (n,) in raw]
             raw = [(*row, n) for row, n in zip(rows_file.fetch(numbers, needed), numbers, strict=True)]
         more = len(raw) > query.limit
+        total: int | None
         if query.limit and query.after is None and not more and query.total != "none":
             total, estimate = len(raw), False  # the whole result is on this first page
         else:

@@ -10,6 +10,7 @@ written from the typed table.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kaifang.datastore.schema import FieldType, TableSchema
 
@@ -82,6 +83,7 @@ def find_problems(engine: Engine, staged: Staged, max_problems: int) -> tuple[li
     problems = []
     for rowid, _, line, column, code, value, refusal in hits:
         where = line if line is not None else lines.get(rowid, rowid + 2)
+        params: dict[str, Any]
         field = column.field.name if column.field is not None else None
         if code == TOO_LONG:
             msgid, params = m.VALUE_TOO_LONG, {"limit": MAX_FIELD_BYTES}

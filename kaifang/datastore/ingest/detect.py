@@ -146,8 +146,7 @@ def _first_char(head: bytes) -> str:
             text = head[len(bom):].decode(name.replace("-sig", ""), "replace")
             break
     else:
-        name = _utf16_without_bom(head)
-        text = head.decode(name or "utf-8", "replace")
+        text = head.decode(_utf16_without_bom(head) or "utf-8", "replace")
     stripped = text.lstrip()
     return stripped[:1]
 

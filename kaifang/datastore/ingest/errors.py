@@ -6,7 +6,8 @@ the parameters. ``ALL_MSGIDS`` lists every msgid this package (and the quality r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 # Whole-file problems (IngestError).
@@ -118,7 +119,8 @@ class RowProblem:
     column: str | None
     field: str | None
     msgid: str
-    params: dict[str, Any] = field(default_factory=dict)
+    # dataclasses.field in full: the attribute ``field`` above shadows the bare name in this class body.
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def all_params(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "field": self.field, **self.params}

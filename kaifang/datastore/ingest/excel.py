@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def _check_zip(path: Path, filename: str) -> None:
         raise IngestError(m.WORKBOOK_BOMB, size=unpacked, limit=MAX_UNPACKED_WORKBOOK)
 
 
-def xlsx_rows(path: Path, filename: str, on_fraction: Callable[[float], None] | None = None) -> Iterator[Row]:
+def xlsx_rows(path: Path, filename: str, on_fraction: Callable[[float], None] | None = None) -> Generator[Row]:
     """(row number, values) for each row of the first worksheet, streamed. Formulas give their cached values.
 
     openpyxl parses the workbook's XML with defusedxml, so entity tricks inside a workbook are refused too."""
@@ -70,7 +70,7 @@ def xlsx_rows(path: Path, filename: str, on_fraction: Callable[[float], None] | 
         book.close()
 
 
-def xls_rows(path: Path, filename: str, on_fraction: Callable[[float], None] | None = None) -> Iterator[Row]:
+def xls_rows(path: Path, filename: str, on_fraction: Callable[[float], None] | None = None) -> Generator[Row]:
     """(row number, values) for each row of the first sheet of an Excel 97-2003 workbook."""
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)

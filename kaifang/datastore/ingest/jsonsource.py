@@ -7,7 +7,7 @@ The array is read one element at a time with ``JSONDecoder.raw_decode`` over a s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ class _Buffer:
             return obj
 
 
-def json_array_records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None = None) -> Iterator[Record]:
+def json_array_records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None = None) -> Generator[Record]:
     with closing(decode_chunks(path, encoding, on_bytes=on_bytes)) as chunks:
         buf = _Buffer(chunks)
         first = buf.peek()
@@ -118,7 +118,7 @@ def json_array_records(path: Path, encoding: str, on_bytes: Callable[[int], None
             raise IngestError(m.JSON_MALFORMED, line=buf.line, detail="extra data after the array")
 
 
-def json_lines_records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None = None) -> Iterator[Record]:
+def json_lines_records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None = None) -> Generator[Record]:
     line = 0
     rest = ""
     seen = False

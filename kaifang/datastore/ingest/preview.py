@@ -54,9 +54,9 @@ def preview_rows(src: Path, filename: str, n: int = PREVIEW_ROWS, *, max_bytes: 
     if fmt in ("csv", "tsv"):
         return _csv(src, fmt, n)
     if fmt in ("xlsx", "xls"):
-        rows = xlsx_rows(src, filename) if fmt == "xlsx" else xls_rows(src, filename)
-        with closing(rows):
-            table = [[cell_text(v, FieldType.STRING) for v in values] for _, values in rows
+        sheet = xlsx_rows(src, filename) if fmt == "xlsx" else xls_rows(src, filename)
+        with closing(sheet):
+            table = [[cell_text(v, FieldType.STRING) for v in values] for _, values in sheet
                      if any(v is not None and str(v).strip() for v in values)][: n + 1]
         return _tabular(fmt, None, None, table)
     log = ProblemLog(0)

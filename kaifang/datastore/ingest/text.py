@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import closing
 from pathlib import Path
 
@@ -22,7 +22,7 @@ _UTF16 = ("utf-16-le", "utf-16-be")
 
 
 def decode_chunks(path: Path, encoding: str, *, chunk_bytes: int = CHUNK_BYTES,
-                  on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
+                  on_bytes: Callable[[int], None] | None = None) -> Generator[str]:
     """Yield the text of ``path`` in chunks, decoding strictly; the byte order mark is dropped.
 
     A byte sequence that is not valid ``encoding`` raises IngestError(ENCODING_INVALID) with its byte offset

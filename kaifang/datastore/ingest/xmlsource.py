@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,7 @@ class _Rows(ContentHandler):
         self.depth -= 1
 
 
-def xml_records(path: Path, log: ProblemLog, on_bytes: Callable[[int], None] | None = None) -> Iterator[Record]:
+def xml_records(path: Path, log: ProblemLog, on_bytes: Callable[[int], None] | None = None) -> Generator[Record]:
     parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
     parser.setFeature(feature_namespaces, False)
     rows = _Rows(log)
