@@ -22,11 +22,14 @@ run: setup
 	@echo "Serving Kaifang at http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/kaifang serve --host $(HOST) --port $(PORT)
 
+# The suite includes mypy and the import-linter contracts (tests/test_architecture.py).
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check kaifang tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
