@@ -15,6 +15,7 @@ from kaifang.workdays.calendar import (
     due_day,
     package_covers,
 )
+from kaifang.workdays.due import Due, due_reader
 from kaifang.workdays.queries import deadline_for, list_declared_years, list_overrides, load_calendar
 from kaifang.workdays.services import (
     ImportErrors,
@@ -26,8 +27,8 @@ from kaifang.workdays.services import (
 )
 
 __all__ = [
-    "DAY_KIND_LABELS", "SHANGHAI", "CalendarNotCovered", "DayInfo", "DayKind", "DaySource", "ImportErrors",
-    "WorkdayCalendar", "deadline_for", "declare_year", "delete_override", "due_day", "import_overrides",
+    "DAY_KIND_LABELS", "SHANGHAI", "CalendarNotCovered", "DayInfo", "DayKind", "DaySource", "Due", "ImportErrors",
+    "WorkdayCalendar", "deadline_for", "declare_year", "delete_override", "due_day", "due_reader", "import_overrides",
     "list_declared_years", "list_overrides", "load_calendar", "package_covers", "set_override",
     "withdraw_year",
 ]

@@ -119,6 +119,12 @@ class Workflow:
     def state_label(self, state: str) -> str:
         return self.states.get(state, state)
 
+    @property
+    def labels(self) -> dict[str, dict[str, str]]:
+        """The msgids of the states and of the transitions, by code: what the ``history`` macro shows."""
+        return {"states": {str(k): v for k, v in self.states.items()},
+                "transitions": {t.name: t.title for t in self.transitions}}
+
     def available(self, principal: Principal, state: str, org: OrgRef | None) -> list[Transition]:
         """The transitions this principal may attempt from ``state`` (guards not run): for buttons."""
         return [t for t in self.transitions if state in t.source and self.permits(principal, t.permission, org)]

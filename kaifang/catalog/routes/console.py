@@ -71,7 +71,7 @@ VOCABULARIES: dict[str, Any] = {
     "frequency_labels": FREQUENCY_LABELS, "format_labels": FORMATS, "sensitivity_labels": SENSITIVITY_LABELS,
     "field_types": [t.value for t in FieldType], "field_formats": [f.value for f in FieldFormat],
     "state_labels": STATE_LABELS, "review_kind_labels": REVIEW_KIND_LABELS, "conclusion_labels": CONCLUSION_LABELS,
-    "transition_titles": {t.name: t.title for t in PUBLISHING.transitions},
+    "transition_titles": {t.name: t.title for t in PUBLISHING.transitions}, "publishing_labels": PUBLISHING.labels,
 }
 
 
@@ -224,7 +224,7 @@ def _detail(request: Request, db: Session, principal: Principal, entry_id: int, 
     kinds = (["privacy", "legality"] if actions & {"start_review", "review"} else []) + (
         ["expert"] if "expert_review" in actions else [])
     return render(request, "catalog/console_entry.html", {
-        **VOCABULARIES, "entry": entry, "card": entry.card, "history": history, "actions": actions,
+        **VOCABULARIES, "entry": entry, "card": entry.card, "history_rows": history, "actions": actions,
         "reviews": entry_reviews(db, principal, entry_id),
         "checklist": entry_checklist(db, principal, entry_id) if manages else None,
         "review_kinds": kinds, "problem": problem,
