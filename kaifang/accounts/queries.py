@@ -20,6 +20,7 @@ from kaifang.security import (
     RoleGrant,
     authorize,
     query,
+    reach,
 )
 
 
@@ -68,21 +69,14 @@ def list_regions(session: Session, principal: Principal) -> list[Region]:
     return list(session.execute(select(Region).order_by(Region.sort_order, Region.code)).scalars())
 
 
-def _visible_orgs(principal: Principal, perm: Permission):
-    """The organisations ``perm`` reaches for this principal, as a WHERE clause."""
-    if principal.reaches_everything(perm):
-        return select(Organisation)
-    ids, regions = principal.org_ids_for(perm), principal.regions_for(perm)
-    return select(Organisation).where(Organisation.id.in_(ids) | Organisation.region_code.in_(regions))
-
-
 @query(Permission.STAFF_READ)
 def list_organisations(
     session: Session, principal: Principal, *, kind: str | None = None, region: str | None = None,
     q: str | None = None, page: int = 1, per_page: int = 50,
 ) -> Page[Organisation]:
     """Organisations whose roster the principal may read, filtered in SQL."""
-    stmt = _visible_orgs(principal, Permission.STAFF_READ)
+    stmt = select(Organisation).where(
+        reach(principal, Permission.STAFF_READ, Organisation.id, Organisation.region_code))
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if region:

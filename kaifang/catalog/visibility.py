@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 
 from kaifang.catalog.models import CatalogEntry
 from kaifang.catalog.workflow import PUBLISHED, UNDER_REVIEW
-from kaifang.security import NotFound, OrgRef, Permission, Principal
+from kaifang.security import NotFound, OrgRef, Permission, Principal, reach
 
 
 def entry_org(entry: CatalogEntry) -> OrgRef:
@@ -48,14 +48,7 @@ def visible_entry(session: Session, entry_id: int, viewer: Principal) -> Catalog
 
 def reached_clause(principal: Principal, perm: Permission) -> Any:
     """SQL: the entries of the organisations ``perm`` reaches for ``principal``."""
-    if principal.reaches_everything(perm):
-        return true()
-    conds = []
-    if org_ids := principal.org_ids_for(perm):
-        conds.append(CatalogEntry.provider_org_id.in_(org_ids))
-    if regions := principal.regions_for(perm):
-        conds.append(CatalogEntry.region_code.in_(regions))
-    return or_(*conds) if conds else false()
+    return reach(principal, perm, CatalogEntry.provider_org_id, CatalogEntry.region_code)
 
 
 def internals_clause(principal: Principal) -> Any:

@@ -1,4 +1,4 @@
-"""Principals, the permission vocabulary, ``authorize()`` and the service declarations."""
+"""Principals, the permission vocabulary, ``authorize()``, the ``reach()`` filter and the service declarations."""
 
 from kaifang.errors import BusinessRuleError, NotAuthenticated, NotFound, PermissionDenied
 from kaifang.security.authz import (
@@ -11,9 +11,10 @@ from kaifang.security.authz import (
 )
 from kaifang.security.permissions import ROLE_LABELS_ZH, ROLE_PERMISSIONS, Permission, Role
 from kaifang.security.principal import ANONYMOUS, SYSTEM, OrgRef, Principal, RoleGrant
+from kaifang.security.reach import reach
 
 __all__ = [
     "ANONYMOUS", "AUTHENTICATED", "PUBLIC", "ROLE_LABELS_ZH", "ROLE_PERMISSIONS", "SYSTEM",
     "BusinessRuleError", "NotAuthenticated", "NotFound", "OrgRef", "Permission", "PermissionDenied",
-    "Principal", "Role", "RoleGrant", "atomic", "authorize", "query", "service",
+    "Principal", "Role", "RoleGrant", "atomic", "authorize", "query", "reach", "service",
 ]
