@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from kaifang import clock
+
 # The execution option that makes a SQLite transaction begin with BEGIN IMMEDIATE (decisions/0008).
 WRITE = "kaifang_write"
 
@@ -48,7 +50,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current instant in UTC, from the platform's clock (kaifang/clock.py: tests freeze and move it)."""
+    return clock.now()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -1,17 +1,15 @@
 """Shared fixtures: a real database (SQLite by default, PostgreSQL when KAIFANG_TEST_DATABASE_URL says so),
 the schema built by the real migrations, each test inside a transaction rolled back at its end, a real
-SMTP server on loopback, and the app over HTTP."""
+SMTP server on loopback, the app over HTTP, and the platform clock stopped on demand (``clock``).
+The personas are in tests/personas.py, the helpers for side effects in tests/helpers.py."""
 
 from __future__ import annotations
 
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -21,11 +19,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kaifang import clock as platform_clock
 from kaifang import migrate
 from kaifang.app import create_app
 from kaifang.config import Settings
 from kaifang.db import make_engine
 from kaifang.tasks import JobQueue
+from tests.helpers import Clock, Mailbox
 
 pytest_plugins = ["tests.personas"]
 
@@ -36,21 +36,38 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class Mailbox:
-    """Collects what the loopback SMTP server receives."""
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> Iterator[None]:
+    """argon2id at its production cost takes ~0.2 s a hash, and the suite registers and signs in thousands of
+    times (the personas alone are ten registrations per test). Tests hash with the same algorithm at its lowest
+    cost; what is checked (the algorithm, verification, rehashing) does not depend on the cost."""
+    from argon2 import PasswordHasher
 
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
+    from kaifang.accounts import passwords
 
-    async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        with self._lock:
-            self.messages.append(msg)  # type: ignore[arg-type]
-        return "250 OK"
+    production = getattr(passwords, "_hasher", None)
+    if production is None:  # the module changed: nothing to speed up
+        yield
+        return
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = production
 
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The platform clock stopped at the current instant; ``clock.set(at)`` and ``clock.advance(days=3)`` move it.
+    Never patch ``utcnow`` in a module: everything reads this clock."""
+    platform_clock.freeze()
+    yield Clock()
+    platform_clock.thaw()
+
+
+@pytest.fixture(autouse=True)
+def _clock_runs_again() -> Iterator[None]:
+    # A test that stopped the clock by hand (kaifang.clock.freeze) must not leave it stopped for the next.
+    yield
+    platform_clock.thaw()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,12 @@
-"""Named personas, built through the real services (pytest plugin loaded by conftest)."""
+"""The one vocabulary of people in the tests (STYLE.md: Tests), built through the real services: the ``world``
+fixture registers a user per persona and gives them their role in their organisation (pytest plugin loaded by
+conftest). Use ``Persona`` members (or their string values) everywhere a test names who acts."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,20 +20,36 @@ from kaifang.security import ANONYMOUS, SYSTEM, Principal
 PASSWORD = "Persona-pass-2026"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
+
+
+class Persona(StrEnum):
+    ANONYMOUS = "anonymous"  # nobody signed in
+    CITIZEN = "citizen"  # a natural person using data
+    COMPANY = "company"  # a company user (legal person; applies for conditional data)
+    PROVIDER_STAFF = "provider_staff"  # data staff of a city provider (苏州市交通运输局)
+    PROVIDER_CDO = "provider_cdo"  # that provider's chief data officer
+    OTHER_PROVIDER_STAFF = "other_provider_staff"  # data staff of a Kunshan provider
+    DISTRICT_BUREAU = "district_bureau"  # the Kunshan big-data bureau
+    CITY_BUREAU = "city_bureau"  # the Suzhou big-data bureau
+    OPERATOR = "operator"  # the platform operator
+    EXPERT = "expert"  # a member of the expert committee
+    SUPERVISOR = "supervisor"  # the supervising authority (网信办)
+
+
 # persona -> (organisation key, role); None for plain data users
 PERSONA_ROLES: dict[str, tuple[str, str] | None] = {
-    "citizen": None,
-    "company": None,
-    "provider_staff": ("agency", "provider_staff"),
-    "provider_cdo": ("agency", "provider_cdo"),
-    "other_provider_staff": ("other_agency", "provider_staff"),
-    "district_bureau": ("district_bureau", "district_bureau"),
-    "city_bureau": ("city_bureau", "city_bureau"),
-    "operator": ("operator", "operator"),
-    "expert": ("experts", "expert"),
-    "supervisor": ("supervisors", "supervisor"),
+    Persona.CITIZEN: None,
+    Persona.COMPANY: None,
+    Persona.PROVIDER_STAFF: ("agency", "provider_staff"),
+    Persona.PROVIDER_CDO: ("agency", "provider_cdo"),
+    Persona.OTHER_PROVIDER_STAFF: ("other_agency", "provider_staff"),
+    Persona.DISTRICT_BUREAU: ("district_bureau", "district_bureau"),
+    Persona.CITY_BUREAU: ("city_bureau", "city_bureau"),
+    Persona.OPERATOR: ("operator", "operator"),
+    Persona.EXPERT: ("experts", "expert"),
+    Persona.SUPERVISOR: ("supervisors", "supervisor"),
 }
-PERSONAS = ["anonymous", *PERSONA_ROLES]
+PERSONAS: list[Persona] = list(Persona)
 
 ORGS = {
     "city_bureau": ("苏州市大数据管理局(测试)", "bureau", "320500"),
@@ -50,11 +69,15 @@ class World:
     emails: dict[str, str]
 
     def principal(self, session: Session, persona: str) -> Principal:
-        if persona == "anonymous":
+        if persona == Persona.ANONYMOUS:
             return ANONYMOUS
         p = load_principal(session, ANONYMOUS, self.users[persona], 0)
         assert p is not None
         return p
+
+    def everyone(self, session: Session) -> dict[Persona, Principal]:
+        """Every persona's principal, anonymous included."""
+        return {persona: self.principal(session, persona) for persona in PERSONAS}
 
 
 def register(session: Session, email: str, name: str, kind: str = "natural", **extra: str) -> int:
@@ -74,8 +97,9 @@ def world(session: Session) -> World:
     emails: dict[str, str] = {}
     for persona, role in PERSONA_ROLES.items():
         email = f"{persona}@example.cn"
-        extra = {"org_name": "苏州测试科技有限公司", "uscc": "91110000600037341L"} if persona == "company" else {}
-        users[persona] = register(session, email, persona, "legal" if persona == "company" else "natural", **extra)
+        company = persona == Persona.COMPANY
+        extra = {"org_name": "苏州测试科技有限公司", "uscc": "91110000600037341L"} if company else {}
+        users[persona] = register(session, email, str(persona), "legal" if company else "natural", **extra)
         emails[persona] = email
         if role:
             organisations.add_member(session, SYSTEM, orgs[role[0]], email, role[1], "test set-up")

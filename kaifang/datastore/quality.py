@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from kaifang import clock
 from kaifang.datastore.checks import id_card_number_sql, id_card_valid_sql, normalized_sql, uscc_valid_sql
 from kaifang.datastore.ingest import errors as m
 from kaifang.datastore.ingest.typesql import blank_sql, quote_ident, typed_sql
@@ -73,7 +74,7 @@ class QualityReport:
     columns: tuple[ColumnQuality, ...]
     score: float
     grade: str  # msgid: Excellent / Good / Fair / Poor
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)
 
     def column(self, name: str) -> ColumnQuality:
         return next(c for c in self.columns if c.name == name)
@@ -92,7 +93,7 @@ class QualityReport:
 
 
 def quality_report(parquet_path: Path, schema: TableSchema, *, today: date | None = None) -> QualityReport:
-    today = today or date.today()
+    today = today or clock.today()
     try:
         latest = today.replace(year=today.year + 1)
     except ValueError:  # 29 February
