@@ -152,3 +152,9 @@ def organisation_contacts(session: Session, org_id: int, roles: tuple[str, ...])
         .order_by(User.email).distinct()
     ).all()
     return [(r.email, r.display_name, r.lang) for r in rows]
+
+
+@query(Permission.STAFF_READ)
+def organisation_id(session: Session, principal: Principal, name: str) -> int | None:
+    """The id of the organisation named ``name`` exactly, or None (the command line's bootstrap)."""
+    return session.execute(select(Organisation.id).where(Organisation.name == name)).scalar()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kaifang.audit.context import current_request
 from kaifang.audit.models import AuditEvent, AuditHead
 from kaifang.db import utcnow
-from kaifang.security.principal import Principal
+from kaifang.security import Principal
 
 GENESIS = "0" * 64
 _SECRET_KEYS = {"password", "password_hash", "token", "token_hash", "secret", "api_key", "key_hash"}

@@ -16,7 +16,7 @@ from kaifang.catalog.models import CatalogEntry, DataItem, OpenClassChange
 from kaifang.catalog.rules import needs_expert_review, next_class_review
 from kaifang.catalog.visibility import entry_org, visible_entry
 from kaifang.catalog.vocabulary import OpenClass
-from kaifang.catalog.workflow import PUBLISHED, WITHDRAWN
+from kaifang.catalog.workflow import EntryState
 from kaifang.db import utcnow
 from kaifang.security import BusinessRuleError, Permission, Principal, authorize, service
 
@@ -24,7 +24,7 @@ from kaifang.security import BusinessRuleError, Permission, Principal, authorize
 def _changeable(session: Session, principal: Principal, entry_id: int) -> CatalogEntry:
     entry = visible_entry(session, entry_id, principal)
     authorize(principal, Permission.CATALOG_CLASS_CHANGE, entry_org(entry))
-    if entry.status not in (PUBLISHED, WITHDRAWN):
+    if entry.status not in (EntryState.PUBLISHED, EntryState.WITHDRAWN):
         raise BusinessRuleError("The open class of a draft is set by editing it, and an entry under review "
                                 "keeps its class until the review ends.")
     return entry

@@ -9,6 +9,7 @@ import json
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from kaifang.accounts import Organisation, list_organisations, my_organisations, org_ref
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, DataItem, EntryReview, OpenClassChange
 from kaifang.catalog.rules import missing_fields
 from kaifang.catalog.schemas import ClassChangeView, EntryAccess, EntryCard, EntryView
@@ -24,7 +25,7 @@ from kaifang.catalog.visibility import (
     visible_entry,
 )
 from kaifang.catalog.vocabulary import OpenClass
-from kaifang.catalog.workflow import PUBLISHED, PUBLISHING, SUBMITTED, UNDER_REVIEW
+from kaifang.catalog.workflow import PUBLISHING, EntryState
 from kaifang.datastore.schema import FieldFormat, FieldSpec, FieldType, TableSchema
 from kaifang.db import utcnow
 from kaifang.pagination import Page, paginate
@@ -124,7 +125,7 @@ def list_entries(session: Session, principal: Principal, *, org_id: int | None =
 @query(AUTHENTICATED)
 def review_queue(session: Session, principal: Principal, *, page: int = 1, per_page: int = 50) -> Page[EntryCard]:
     """A15.1: the entries waiting for a review the principal may give, oldest change first."""
-    reviewable = and_(CatalogEntry.status.in_((SUBMITTED, UNDER_REVIEW)),
+    reviewable = and_(CatalogEntry.status.in_((EntryState.SUBMITTED, EntryState.UNDER_REVIEW)),
                       reached_clause(principal, Permission.CATALOG_REVIEW))
     stmt = (select(CatalogEntry).where(or_(reviewable, expert_clause(principal)))
             .order_by(CatalogEntry.updated_at, CatalogEntry.id))
@@ -135,7 +136,7 @@ def review_queue(session: Session, principal: Principal, *, page: int = 1, per_p
 def entry_reviews(session: Session, principal: Principal, entry_id: int) -> list[EntryReview]:
     """A15.1: every review of the entry, of every round, newest round first."""
     entry = visible_entry(session, entry_id, principal)
-    if entry.status == PUBLISHED and not sees_internals(principal, entry):
+    if entry.status == EntryState.PUBLISHED and not sees_internals(principal, entry):
         raise NotFound()
     return list(session.execute(select(EntryReview).where(EntryReview.entry_id == entry.id)
                                 .order_by(EntryReview.round.desc(), EntryReview.id)).scalars())
@@ -145,7 +146,7 @@ def entry_reviews(session: Session, principal: Principal, entry_id: int) -> list
 def entry_history(session: Session, principal: Principal, entry_id: int) -> list[WorkflowHistory]:
     """Every transition of the publishing process the entry went through, oldest first."""
     entry = visible_entry(session, entry_id, principal)
-    if not sees_internals(principal, entry) and entry.status == PUBLISHED:
+    if not sees_internals(principal, entry) and entry.status == EntryState.PUBLISHED:
         raise NotFound()
     return history(session, entry)
 
@@ -175,7 +176,7 @@ def overdue_entries(session: Session, principal: Principal, *, now: dt.datetime 
     (``within`` > 0 lists those due soon, for reminders), most overdue first."""
     limit = (now or utcnow()) + within
     stmt = (select(CatalogEntry)
-            .where(internals_clause(principal), CatalogEntry.status == PUBLISHED,
+            .where(internals_clause(principal), CatalogEntry.status == EntryState.PUBLISHED,
                    CatalogEntry.next_update_due_at.is_not(None), CatalogEntry.next_update_due_at < limit)
             .order_by(CatalogEntry.next_update_due_at, CatalogEntry.id))
     return cards(session, list(session.execute(stmt).scalars()), principal)
@@ -193,3 +194,16 @@ def class_reviews_due(session: Session, principal: Principal, *, on: dt.date | N
     return cards(session, list(session.execute(stmt).scalars()), principal)
 
 
+@query(Permission.CATALOG_READ)
+def my_catalog_organisations(session: Session, principal: Principal) -> list[Organisation]:
+    """The person's own organisations whose catalog they may read (the console list's organisation filter)."""
+    return [o for o in my_organisations(session, principal) if principal.can(Permission.CATALOG_READ, org_ref(o))]
+
+
+@query(Permission.CATALOG_MANAGE)
+def entry_providers(session: Session, principal: Principal) -> list[Organisation]:
+    """The data providers whose catalog this person may add to (the new entry form's choice)."""
+    if principal.reaches_everything(Permission.CATALOG_MANAGE):
+        return list_organisations(session, principal, kind="provider", per_page=200).items
+    return [o for o in my_organisations(session, principal)
+            if o.kind == "provider" and principal.can(Permission.CATALOG_MANAGE, org_ref(o))]

@@ -55,6 +55,36 @@ class EntryInput(EntryDetailsInput):
     items: list[DataItemInput] = Field(default_factory=list, max_length=500)
 
 
+# --- the publishing moves of the console (each form posts one of these) ----------------------------
+
+class NoteInput(BaseModel):
+    """A move with an optional note: submit, recall, publish, republish, revise."""
+
+    note: str = Field(default="", max_length=2000)
+
+
+class ReviewInput(BaseModel):
+    """A15.1: one review; the kind, the conclusion and the opinion are checked by the workflow's guards."""
+
+    kind: str = Field(default="", max_length=20)
+    conclusion: str = Field(default="", max_length=10)
+    opinion: str = Field(default="", max_length=4000)
+
+
+class WithdrawInput(BaseModel):
+    """A38.1: the reason is required (the workflow's guard says so)."""
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class ClassChangeInput(BaseModel):
+    """A8.2: the new open class, the reason, and the conditions of a conditional class."""
+
+    to_class: str = Field(default="", max_length=20)
+    reason: str = Field(default="", max_length=2000)
+    conditions: str = Field(default="", max_length=4000)
+
+
 @dataclass(frozen=True)
 class EntryAccess:
     """What the access-decision function needs to know about an entry (ARCHITECTURE.md: Access to data)."""

@@ -42,13 +42,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from kaifang.accounts.models import Organisation, Region
+from kaifang.accounts import Organisation, Region
 from kaifang.catalog import segment
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, CatalogTag, DataItem
 from kaifang.catalog.schemas import EntryCard, FacetValue, SearchResult
 from kaifang.catalog.visibility import sees_internals
 from kaifang.catalog.vocabulary import DOMAINS, FORMATS, FREQUENCY_LABELS, OPEN_CLASS_LABELS, OpenClass
-from kaifang.catalog.workflow import PUBLISHED
+from kaifang.catalog.workflow import EntryState
 from kaifang.pagination import MAX_PER_PAGE
 from kaifang.security import PUBLIC, Principal, query
 
@@ -79,7 +79,7 @@ def _documents(session: Session, entry: CatalogEntry) -> tuple[str, str]:
 
 def index_entry(session: Session, entry: CatalogEntry) -> None:
     """(Re)index an entry inside the caller's transaction; an unpublished one is removed from the index."""
-    if entry.status != PUBLISHED:
+    if entry.status != EntryState.PUBLISHED:
         remove_entry(session, entry.id)
         return
     session.flush()
@@ -111,7 +111,7 @@ def remove_entry(session: Session, entry_id: int) -> None:
 
 def reindex_all(session: Session) -> int:
     """Rebuild the index of every published entry (maintenance, e.g. after a dictionary change)."""
-    entries = session.execute(select(CatalogEntry).where(CatalogEntry.status == PUBLISHED)).scalars().all()
+    entries = session.execute(select(CatalogEntry).where(CatalogEntry.status == EntryState.PUBLISHED)).scalars().all()
     for entry in entries:
         index_entry(session, entry)
     return len(entries)
@@ -179,7 +179,7 @@ def _where(f: Filters, sqlite: bool = False) -> list[Any]:
     # one of a filter (domain, provider, region...): 45 ms instead of 4 ms at 100,000 entries (bench/).
     # PostgreSQL has statistics, and the expression would hide them from its planner.
     status = CatalogEntry.status.concat("") if sqlite else CatalogEntry.status
-    conds: list[Any] = [status == PUBLISHED]
+    conds: list[Any] = [status == EntryState.PUBLISHED]
     open_fields = CatalogEntry.open_class != OpenClass.NOT_OPEN  # restricted fields never match (A7.2)
     if f.domain:
         conds.append(CatalogEntry.domain == f.domain)

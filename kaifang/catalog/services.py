@@ -16,8 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from kaifang.accounts import org_ref
-from kaifang.accounts.models import Organisation
+from kaifang.accounts import Organisation, org_ref
 from kaifang.audit import record
 from kaifang.catalog import search
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, CatalogTag, DataItem, EntryReview
@@ -34,7 +33,7 @@ from kaifang.catalog.vocabulary import (
     OpenClass,
     ReviewKind,
 )
-from kaifang.catalog.workflow import DRAFT, PUBLISHED, PUBLISHING, SUBMITTED
+from kaifang.catalog.workflow import PUBLISHING, EntryState
 from kaifang.datastore.schema import FIELD_NAME, FieldFormat, FieldType
 from kaifang.db import utcnow
 from kaifang.errors import ValidationErrors
@@ -185,7 +184,7 @@ def update_entry(session: Session, principal: Principal, entry_id: int, data: En
     """Change everything of a draft: what is opened changes only before review (A15.1)."""
     entry = visible_entry(session, entry_id, principal)
     authorize(principal, Permission.CATALOG_MANAGE, entry_org(entry))
-    if entry.status != DRAFT:
+    if entry.status != EntryState.DRAFT:
         raise BusinessRuleError("Only a draft can be changed in full. Withdraw and revise a published entry "
                                 "to change its data items or formats.")
     before = snapshot(entry)
@@ -245,7 +244,7 @@ def record_review(session: Session, principal: Principal, entry_id: int, kind: s
     entry = visible_entry(session, entry_id, principal)
     org = entry_org(entry)
     expert = kind == ReviewKind.EXPERT
-    if entry.status == SUBMITTED and not expert:
+    if entry.status == EntryState.SUBMITTED and not expert:
         transition(session, principal, PUBLISHING, entry, "start_review", org=org)
     transition(session, principal, PUBLISHING, entry, "expert_review" if expert else "review", org=org,
                note=opinion, kind=kind, conclusion=conclusion, round=entry.review_round)
@@ -329,7 +328,7 @@ def mark_data_updated(session: Session, principal: Principal, entry_id: int,
     """A16.3: the entry's data was updated (called by the data engine when a version is published)."""
     entry = visible_entry(session, entry_id, principal)
     authorize(principal, Permission.CATALOG_MANAGE, entry_org(entry))
-    if entry.status != PUBLISHED:
+    if entry.status != EntryState.PUBLISHED:
         raise BusinessRuleError("Only a published entry has data updates.")
     before = {"data_updated_at": entry.data_updated_at, "next_update_due_at": entry.next_update_due_at}
     now = utcnow()
@@ -359,7 +358,7 @@ def set_data_volume(session: Session, principal: Principal, entry_id: int, *, ro
 def _bump(session: Session, entry_id: int, column: Any) -> None:
     # One UPDATE ... SET n = n + 1: no read, no lost update under concurrency. Counted only for published
     # entries; not audited (statistics, not a change of the catalog; data reads go to the access log).
-    session.execute(update(CatalogEntry).where(CatalogEntry.id == entry_id, CatalogEntry.status == PUBLISHED)
+    session.execute(update(CatalogEntry).where(CatalogEntry.id == entry_id, CatalogEntry.status == EntryState.PUBLISHED)
                     .values({column: column + 1}).execution_options(synchronize_session=False))
 
 

@@ -8,14 +8,12 @@ from collections import defaultdict
 from huey import crontab
 from sqlalchemy import select
 
-from kaifang.accounts.queries import organisation_contacts
+from kaifang.accounts import organisation_contacts
 from kaifang.catalog.models import CatalogEntry
-from kaifang.catalog.workflow import PUBLISHED
+from kaifang.catalog.workflow import EntryState
 from kaifang.db import utcnow
 from kaifang.i18n import gettext_in
-from kaifang.tasks import enqueue
-from kaifang.tasks.queue import JobContext
-from kaifang.tasks.registry import periodic_job
+from kaifang.tasks import JobContext, enqueue, periodic_job
 
 REMIND_DAYS = 3
 REVIEW_REMIND_DAYS = 14
@@ -24,7 +22,7 @@ REVIEW_REMIND_DAYS = 14
 def _due_entries(session, now: dt.datetime):
     soon = now + dt.timedelta(days=REMIND_DAYS)
     update_due = session.execute(select(CatalogEntry).where(
-        CatalogEntry.status == PUBLISHED, CatalogEntry.next_update_due_at.is_not(None),
+        CatalogEntry.status == EntryState.PUBLISHED, CatalogEntry.next_update_due_at.is_not(None),
         CatalogEntry.next_update_due_at < soon).order_by(CatalogEntry.next_update_due_at)).scalars().all()
     review_due = session.execute(select(CatalogEntry).where(
         CatalogEntry.review_due_on.is_not(None),

@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 
 from kaifang.catalog.models import CatalogEntry
-from kaifang.catalog.workflow import PUBLISHED, UNDER_REVIEW
+from kaifang.catalog.workflow import EntryState
 from kaifang.security import NotFound, OrgRef, Permission, Principal, reach
 
 
@@ -28,12 +28,12 @@ def sees_internals(principal: Principal, entry: CatalogEntry) -> bool:
 
 
 def _expert_may_see(principal: Principal, entry: CatalogEntry) -> bool:
-    return (entry.status == UNDER_REVIEW and entry.needs_expert_review
+    return (entry.status == EntryState.UNDER_REVIEW and entry.needs_expert_review
             and principal.can(Permission.CATALOG_EXPERT_REVIEW, entry_org(entry)))
 
 
 def is_visible(principal: Principal, entry: CatalogEntry) -> bool:
-    return entry.status == PUBLISHED or sees_internals(principal, entry) or _expert_may_see(principal, entry)
+    return entry.status == EntryState.PUBLISHED or sees_internals(principal, entry) or _expert_may_see(principal, entry)
 
 
 def visible_entry(session: Session, entry_id: int, viewer: Principal) -> CatalogEntry:
@@ -58,10 +58,10 @@ def internals_clause(principal: Principal) -> Any:
 
 def expert_clause(principal: Principal) -> Any:
     """SQL: the entries under review waiting for an expert review ``principal`` may give (A32.1)."""
-    return and_(CatalogEntry.status == UNDER_REVIEW, CatalogEntry.needs_expert_review.is_(True),
+    return and_(CatalogEntry.status == EntryState.UNDER_REVIEW, CatalogEntry.needs_expert_review.is_(True),
                 reached_clause(principal, Permission.CATALOG_EXPERT_REVIEW))
 
 
 def visible_clause(principal: Principal) -> Any:
     """SQL: the entries ``principal`` may see at all (the same rule as ``is_visible``)."""
-    return or_(CatalogEntry.status == PUBLISHED, internals_clause(principal), expert_clause(principal))
+    return or_(CatalogEntry.status == EntryState.PUBLISHED, internals_clause(principal), expert_clause(principal))

@@ -21,6 +21,8 @@ the entry back to draft with the reviewer's opinion; the next submission starts 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import select
 
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, DataItem, EntryReview
@@ -29,14 +31,23 @@ from kaifang.catalog.vocabulary import REVIEW_KIND_LABELS, Conclusion, ReviewKin
 from kaifang.security import BusinessRuleError, Permission
 from kaifang.workflow import Transition, TransitionContext, Workflow, protect_status
 
-DRAFT, SUBMITTED, UNDER_REVIEW, PUBLISHED, WITHDRAWN = "draft", "submitted", "under_review", "published", "withdrawn"
 
-STATE_LABELS = {
-    DRAFT: "Draft",
-    SUBMITTED: "Submitted",
-    UNDER_REVIEW: "Under review",
-    PUBLISHED: "Published",
-    WITHDRAWN: "Withdrawn",
+class EntryState(StrEnum):
+    """The states of a catalog entry's publishing process (the values stored in ``catalog_entry.status``)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+STATE_LABELS: dict[EntryState, str] = {
+    EntryState.DRAFT: "Draft",
+    EntryState.SUBMITTED: "Submitted",
+    EntryState.UNDER_REVIEW: "Under review",
+    EntryState.PUBLISHED: "Published",
+    EntryState.WITHDRAWN: "Withdrawn",
 }
 
 
@@ -113,26 +124,29 @@ def _complete(ctx: TransitionContext) -> None:
 MANAGE, REVIEW, EXPERT, PUBLISH = (Permission.CATALOG_MANAGE, Permission.CATALOG_REVIEW,
                                    Permission.CATALOG_EXPERT_REVIEW, Permission.CATALOG_PUBLISH)
 
+S = EntryState
+
 PUBLISHING = Workflow(
     name="catalog_publishing",
     states=STATE_LABELS,
-    initial=DRAFT,
+    initial=S.DRAFT,
     transitions=[
-        Transition("submit", frozenset({DRAFT}), SUBMITTED, MANAGE, _complete, label="Submit for review"),
-        Transition("recall", frozenset({SUBMITTED}), DRAFT, MANAGE, label="Recall the submission"),
-        Transition("start_review", frozenset({SUBMITTED}), UNDER_REVIEW, REVIEW, label="Start the review"),
-        Transition("review", frozenset({UNDER_REVIEW}), UNDER_REVIEW, REVIEW, _review_guard, label="Record a review"),
-        Transition("expert_review", frozenset({UNDER_REVIEW}), UNDER_REVIEW, EXPERT, _expert_review_guard,
+        Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, MANAGE, _complete, label="Submit for review"),
+        Transition("recall", frozenset({S.SUBMITTED}), S.DRAFT, MANAGE, label="Recall the submission"),
+        Transition("start_review", frozenset({S.SUBMITTED}), S.UNDER_REVIEW, REVIEW, label="Start the review"),
+        Transition("review", frozenset({S.UNDER_REVIEW}), S.UNDER_REVIEW, REVIEW, _review_guard,
+                   label="Record a review"),
+        Transition("expert_review", frozenset({S.UNDER_REVIEW}), S.UNDER_REVIEW, EXPERT, _expert_review_guard,
                    label="Record the expert review"),
-        Transition("reject", frozenset({UNDER_REVIEW}), DRAFT, REVIEW, _opinion_given,
+        Transition("reject", frozenset({S.UNDER_REVIEW}), S.DRAFT, REVIEW, _opinion_given,
                    label="Send back to the provider"),
-        Transition("expert_reject", frozenset({UNDER_REVIEW}), DRAFT, EXPERT, _opinion_given,
+        Transition("expert_reject", frozenset({S.UNDER_REVIEW}), S.DRAFT, EXPERT, _opinion_given,
                    label="Send back to the provider"),
-        Transition("publish", frozenset({UNDER_REVIEW}), PUBLISHED, PUBLISH, _reviews_approved, label="Publish"),
-        Transition("withdraw", frozenset({PUBLISHED}), WITHDRAWN, PUBLISH, _reason_given, label="Withdraw"),
-        Transition("republish", frozenset({WITHDRAWN}), PUBLISHED, PUBLISH, _reviews_approved,
+        Transition("publish", frozenset({S.UNDER_REVIEW}), S.PUBLISHED, PUBLISH, _reviews_approved, label="Publish"),
+        Transition("withdraw", frozenset({S.PUBLISHED}), S.WITHDRAWN, PUBLISH, _reason_given, label="Withdraw"),
+        Transition("republish", frozenset({S.WITHDRAWN}), S.PUBLISHED, PUBLISH, _reviews_approved,
                    label="Publish again"),
-        Transition("revise", frozenset({WITHDRAWN}), DRAFT, MANAGE, label="Revise"),
+        Transition("revise", frozenset({S.WITHDRAWN}), S.DRAFT, MANAGE, label="Revise"),
     ],
 )
 

@@ -1,8 +1,9 @@
-"""Route dependencies: the request's database session and principal."""
+"""Route dependencies: the request's database session and principal, and the page number of a list."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -38,3 +39,17 @@ def require(perm: Permission):
         return principal
 
     return dependency
+
+
+MAX_PAGE = 100_000
+
+
+def page_number(page: str = "1") -> int:
+    """The ``page`` query parameter of a list: a whole number from 1 to 100,000; 1 when absent or not one (a
+    hand-edited address gets the first page, not an error)."""
+    page = page.strip()
+    return min(int(page), MAX_PAGE) if page.isdecimal() and len(page) < 10 and int(page) > 0 else 1
+
+
+# A route parameter: ``page: PageNumber``.
+PageNumber = Annotated[int, Depends(page_number)]

@@ -14,7 +14,7 @@ A POST handler is a few lines::
 runs the service, and on a refusal (a parse problem or any ``BusinessRuleError``) calls ``rerender`` with a
 ``Problem`` that holds every message, translated, next to its input, and the values sent; on success it
 flashes ``done`` and redirects to ``then``. Templates show a ``Problem`` with the macros of
-``web/templates/web/macros.html`` (``problem_box``, ``field_error``).
+``web/templates/macros.html`` (``problem_box``, ``field_error``, ``error_class``, ``sent``).
 """
 
 from __future__ import annotations
@@ -157,9 +157,21 @@ class Problem:
         shown = set(found) if placed is None else set(placed)
         errors = translate_all({k: v for k, v in found.items() if k in shown})
         listed = [translate(v) for k, v in found.items() if k not in shown]
+        if isinstance(exc, BusinessRuleError) and not isinstance(exc, ValidationErrors):
+            listed += _unnamed_items(exc)
         if errors and not isinstance(exc, ValidationErrors) and isinstance(exc, BusinessRuleError):
             summary = translate(Message("Please correct the marked fields."))
         return cls(form, summary, errors, listed, dict(values or {}))
+
+
+def _unnamed_items(exc: BusinessRuleError) -> list[str]:
+    """The elements of a list parameter the message does not name, translated: what a refusal lists under its
+    message (the A14.2 elements an entry lacks, the reviews still needed ...)."""
+    items: list[str] = []
+    for key, value in exc.params.items():
+        if isinstance(value, list | tuple) and f"%({key})" not in exc.msgid:
+            items += [translate(as_message(v)) for v in value if isinstance(v, str | Message)]
+    return items
 
 
 def act(request: Request, form: Submitted[M] | Mapping[str, Any] | None, call: Callable[..., T], *,

@@ -20,8 +20,7 @@ from sqlalchemy import event, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from kaifang.audit import record
-from kaifang.audit.chain import canonical_json
+from kaifang.audit import canonical_json, record
 from kaifang.db import utcnow
 from kaifang.security import (
     AUTHENTICATED,

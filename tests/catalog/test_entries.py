@@ -67,7 +67,7 @@ def test_a14_2_every_value_is_validated_at_once(session: Session, cast: Cast) ->
     assert set(exc.value.errors) == {
         "domain", "open_class", "data_type", "update_frequency", "formats", "contact_email", "items.0.name",
         "items.1.type", "items.2.name", "items.2.format", "items.2.sensitivity"}
-    assert exc.value.errors["items.2.name"] == "Two data items have the same name."
+    assert exc.value.errors["items.2.name"].msgid == "Two data items have the same name."
     assert session.execute(select(func.count()).select_from(CatalogEntry)).scalar_one() == 0
 
 

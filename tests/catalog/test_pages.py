@@ -156,13 +156,17 @@ def page_msgids() -> dict[str, str]:
             for m in _TEMPLATE_CALL.finditer(path.read_text(encoding="utf-8")):
                 found.setdefault(re.sub(r"\\(.)", r"\1", m.group(1) if m.group(1) is not None else m.group(2)),
                                  path.name)
-    # Python: literals passed to gettext_(), and the success message (7th argument) of the console's _act().
+    # Python: literals passed to gettext_(), the success message of act() (``done=``) and of the console's
+    # _move() (its 8th argument).
     for path in [*(PKG / "catalog" / "routes").glob("*.py"), PKG / "datastore" / "routes" / "pages.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                index = {"gettext_": 0, "_act": 6}.get(node.func.id)
+                index = {"gettext_": 0, "_move": 7}.get(node.func.id)
                 if index is not None and len(node.args) > index and isinstance(node.args[index], ast.Constant):
                     found.setdefault(node.args[index].value, path.name)
+                for kw in node.keywords:
+                    if kw.arg == "done" and isinstance(kw.value, ast.Constant):
+                        found.setdefault(kw.value.value, path.name)
     for msgid in (forms.NOT_A_NUMBER, forms.TOO_LONG, forms.BAD_VALUE, "Please choose the provider.",
                   "Catalog entries", "Reviews waiting", *ALL_MSGIDS):
         found.setdefault(msgid, "code")

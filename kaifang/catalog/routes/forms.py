@@ -11,10 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from kaifang.catalog.schemas import EntryInput, EntryView
+from kaifang.errors import Message
+from kaifang.web.forms import Submitted
 
 EMPTY_ROWS = 8
 MAX_ITEMS = 500
@@ -28,6 +31,7 @@ _LIST_SPLIT = re.compile(r"[,，、;；\n]+")
 
 # Messages (msgids) for what the form itself refuses; the services check everything else.
 NOT_A_NUMBER = "Please enter a whole number of 0 or more."
+NO_PROVIDER = "Please choose the provider."
 TOO_LONG = "This value is too long."
 BAD_VALUE = "Please check this value."
 
@@ -50,6 +54,13 @@ class EntryForm:
     def rows(self) -> list[dict[str, Any]]:
         """The items, then empty rows to fill."""
         return self.items + [blank_item() for _ in range(EMPTY_ROWS)]
+
+    def submitted(self, new: bool = False) -> Submitted[EntryInput]:
+        """The form as ``act()`` takes it; a new entry must name its provider (``org_id``)."""
+        if new and not str(self.values.get("org_id", "")).isdigit():
+            self.errors["org_id"] = NO_PROVIDER
+        data = self.data()
+        return Submitted(self.values, data, {k: Message(v) for k, v in self.errors.items()})
 
     def data(self) -> EntryInput | None:
         """The service's input, or None when the form itself found errors (in ``errors``)."""
@@ -81,7 +92,8 @@ def read_form(form: FormData) -> EntryForm:
         value = form.get(key, "")
         return value if isinstance(value, str) else ""
 
-    values: dict[str, Any] = {k: text(k) for k in (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", "themes", "row_count")}
+    values: dict[str, Any] = {k: text(k) for k in (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", "themes", "row_count",
+                                                   "org_id")}
     values["tags_list"], values["themes_list"] = _split(values["tags"]), _split(values["themes"])
     values["formats"] = [f for f in form.getlist("formats") if isinstance(f, str)]
     values["expert_review_requested"] = text("expert_review_requested") == "1"
@@ -102,6 +114,11 @@ def read_form(form: FormData) -> EntryForm:
             result.items.append(row)
     del result.items[MAX_ITEMS:]
     return result
+
+
+async def posted_entry(request: Request) -> EntryForm:
+    """A FastAPI dependency: the posted entry form."""
+    return read_form(await request.form())
 
 
 def form_of(entry: EntryView) -> EntryForm:
@@ -127,6 +144,6 @@ def form_of(entry: EntryView) -> EntryForm:
     return EntryForm(values=values, items=items)
 
 
-def new_form() -> EntryForm:
+def new_form(org_id: str = "") -> EntryForm:
     return EntryForm(values={"formats": ["csv", "json", "xml", "xlsx"], "data_type": "table",
-                             "open_class": "unconditional"})
+                             "open_class": "unconditional", "org_id": org_id})

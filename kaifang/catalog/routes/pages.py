@@ -23,7 +23,7 @@ from kaifang.catalog.search import SORTS
 from kaifang.pagination import Page
 from kaifang.security import Principal
 from kaifang.web.csrf import csrf_protect
-from kaifang.web.deps import get_db, get_principal
+from kaifang.web.deps import get_db, get_principal, page_number
 from kaifang.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -108,7 +108,6 @@ def parse_query(request: Request) -> CatalogQuery:
         tag = " ".join(raw.split())
         if tag and len(tag) <= MAX_TAG_LENGTH and tag not in tags:
             tags.append(tag)
-    page = params.get("page", "1")
     provider, region = params.get("provider", ""), params.get("region", "")
     return CatalogQuery(
         q=params.get("q", "").strip()[:MAX_QUERY_LENGTH],
@@ -120,7 +119,7 @@ def parse_query(request: Request) -> CatalogQuery:
         frequency=_one(params.get("frequency", ""), FREQUENCY_LABELS),
         tag=tuple(tags[:MAX_TAGS]),
         sort=_one(params.get("sort", ""), SORTS) or "relevance",
-        page=min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1,
+        page=min(page_number(params.get("page", "1")), MAX_PAGE),
     )
 
 
