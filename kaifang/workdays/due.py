@@ -7,12 +7,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from kaifang.db import utcnow
-from kaifang.security import Principal
-from kaifang.workdays.calendar import CalendarNotCovered, due_day
-from kaifang.workdays.queries import load_calendar
+from kaifang.workdays.calendar import CalendarNotCovered, WorkdayCalendar, due_day
 
 
 @dataclass(frozen=True)
@@ -22,10 +18,10 @@ class Due:
     overdue: bool = False  # the deadline has passed
 
 
-def due_reader(session: Session, principal: Principal,
-               now: dt.datetime | None = None) -> Callable[[dt.datetime | None], Due | None]:
-    """A function turning a ``due_at`` into a ``Due`` (None for None), the calendar read once for a whole list."""
-    calendar, now = load_calendar(session, principal), now or utcnow()
+def due_reader(calendar: WorkdayCalendar, now: dt.datetime | None = None) -> Callable[[dt.datetime | None], Due | None]:
+    """A function turning a ``due_at`` into a ``Due`` (None for None), with one calendar for a whole list:
+    ``due = due_reader(load_calendar(session, principal))``."""
+    now = now or utcnow()
 
     def due(at: dt.datetime | None) -> Due | None:
         if at is None:
