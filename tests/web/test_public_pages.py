@@ -245,8 +245,14 @@ def template_msgids() -> dict[str, str]:
     return found
 
 
+def _error_classes(base: type) -> list[type]:
+    return [base, *(c for sub in base.__subclasses__() for c in _error_classes(sub))]
+
+
 def python_msgids() -> dict[str, str]:
+    from kaifang.errors import KaifangError
     from kaifang.web.errors import TITLES
+    from kaifang.web.forms import _PYDANTIC_MSGIDS
 
     found: dict[str, str] = {}
     for name in TRANSLATED_PYTHON_FILES:
@@ -257,6 +263,10 @@ def python_msgids() -> dict[str, str]:
                     found.setdefault(message, f"kaifang/{name}:{lineno}")
     for title in TITLES.values():
         found.setdefault(title, "kaifang.web.errors.TITLES")
+    for msgid in _PYDANTIC_MSGIDS.values():  # what a form's own check says
+        found.setdefault(msgid, "kaifang.web.forms")
+    for error in _error_classes(KaifangError):  # what an error says when it is raised without a msgid
+        found.setdefault(error.default_msgid, f"kaifang.errors.{error.__name__}")
     for _code, label in PRIORITY_DOMAINS:
         found.setdefault(label, "kaifang.web.routes.pages.PRIORITY_DOMAINS")
     for _code, label in OPEN_CLASSES:

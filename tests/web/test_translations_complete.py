@@ -7,8 +7,9 @@ message in ``kaifang/accounts`` without a translation makes this test fail:
   ``kaifang/audit/templates`` and ``kaifang/tasks/templates``: literal ``_("...")`` / ``_('...')`` calls
   (dynamic ``_(variable)`` calls are skipped; their values are covered below);
 * ``kaifang/accounts/**/*.py``: string literals passed to ``gettext_(``, ``gettext_in(lang, ``,
-  ``BusinessRuleError(``, ``USCCError(``, ``LoginResult(user, ``, the values of dict literals passed to
-  ``ValidationErrors(``, ``errors[...] = "..."`` assignments and the strings ``password_problem`` returns;
+  ``BusinessRuleError(``, ``USCCError(``, ``LoginResult(user, ``, ``ValueError(`` (pydantic validators), the
+  values of dict literals passed to ``ValidationErrors(``, ``errors[...] = "..."`` assignments and the strings
+  ``password_problem`` returns;
 * ``ROLE_MSGIDS``, the console ``MENU`` labels, ``ORG_KINDS`` and the job states shown as
   ``_(s|capitalize)`` in the jobs page.
 """
@@ -41,7 +42,8 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")
 SPECIAL = {"reset_mail_body": {"name", "link", "hours"}}
 
 # Calls whose n-th positional argument is a msgid.
-_MSGID_ARG = {"gettext_": 0, "_": 0, "gettext_in": 1, "BusinessRuleError": 0, "USCCError": 0, "LoginResult": 1}
+_MSGID_ARG = {"gettext_": 0, "_": 0, "gettext_in": 1, "BusinessRuleError": 0, "USCCError": 0, "LoginResult": 1,
+              "ValueError": 0}  # a pydantic validator's ValueError carries a msgid
 
 
 def _unescape(text: str) -> str:
