@@ -1,13 +1,16 @@
 """The one access decision (A7, A19.1, A20.4, A22.1): may this principal read this dataset, by this delivery
 path, and with what projection? The preview, the data API, every download format and the sandbox call it.
 
+``offer()`` takes the same decision for every delivery path at once: what a dataset's page offers this principal
+(download links, the data API) is the decision the read behind each link will take, never a second one.
+
 Grants (conditional access, A20–A22) are an input: the conditional-access workflow produces them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -95,3 +98,32 @@ def decide(
         return AccessDecision(False, reason=WRONG_DELIVERY)
     grant = min(usable, key=lambda g: g.grant_id)
     return AccessDecision(True, Projection(columns=grant.columns, row_filters=grant.row_filters), grant.grant_id)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What one principal may get of one dataset, delivery path by delivery path (A7, A20.4, A22.1): for each
+    ``Delivery`` the ``AccessDecision`` (open or not, with the projection, or the reason why not)."""
+
+    decisions: Mapping[Delivery, AccessDecision]
+
+    def decision(self, delivery: Delivery) -> AccessDecision:
+        return self.decisions[delivery]
+
+    def allows(self, delivery: Delivery) -> bool:
+        return self.decisions[delivery].allowed
+
+    @property
+    def deliveries(self) -> frozenset[Delivery]:
+        """The delivery paths open to the principal."""
+        return frozenset(d for d, decision in self.decisions.items() if decision.allowed)
+
+
+def offer(principal: Principal, dataset: DatasetRef, grants: Iterable[GrantScope], now: dt.datetime, *,
+          refusal: str | None = None) -> Offer:
+    """``decide`` for every delivery path. ``refusal`` (a msgid) is a refusal that applies before the decision
+    whatever the open class (access closed by a sanction, an API key bound to another grant): it closes them all."""
+    if refusal:
+        return Offer({d: AccessDecision(False, reason=refusal) for d in Delivery})
+    scopes = list(grants)
+    return Offer({d: decide(principal, dataset, d, scopes, now) for d in Delivery})

@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from kaifang.access import DatasetRef, Delivery, GrantScope, OpenClass, decide
+from kaifang.access import DatasetRef, Delivery, GrantScope, OpenClass, decide, offer
 from kaifang.datastore.engine.filters import Filter
 from kaifang.security import ANONYMOUS, Principal, Role, RoleGrant
 
@@ -78,3 +78,29 @@ def test_refusals_say_why():
     ref = DatasetRef(42, OpenClass.CONDITIONAL, True)
     assert "approved application" in decide(ANONYMOUS, ref, Delivery.API, [], NOW).reason
     assert "not cover" in decide(GRANTEE, ref, Delivery.PREVIEW, grant("active"), NOW).reason
+
+
+@pytest.mark.parametrize(("open_class", "state", "persona"), list(itertools.product(
+    OpenClass, GRANT_STATES, PERSONAS)))
+def test_the_offer_is_the_decision_for_every_delivery_A22_1(open_class, state, persona):
+    """What a page offers is what each read would decide: the same decision, delivery by delivery."""
+    principal, ref = PERSONAS[persona], DatasetRef(42, open_class, published=True)
+    offered = offer(principal, ref, grant(state), NOW)
+    for delivery in Delivery:
+        assert offered.decision(delivery) == decide(principal, ref, delivery, grant(state), NOW)
+    assert offered.deliveries == {d for d in Delivery if decide(principal, ref, d, grant(state), NOW).allowed}
+
+
+def test_a_grantee_is_offered_exactly_the_granted_deliveries_A20_4():
+    ref = DatasetRef(42, OpenClass.CONDITIONAL, True)
+    api_only = grant("active", deliveries=frozenset({Delivery.API}))
+    assert offer(GRANTEE, ref, api_only, NOW).deliveries == {Delivery.API}
+    assert offer(GRANTEE, ref, grant("active"), NOW).deliveries == {Delivery.API, Delivery.DOWNLOAD}
+    assert offer(ANONYMOUS, ref, grant("active"), NOW).deliveries == frozenset()
+
+
+def test_a_refusal_before_the_decision_closes_every_delivery_A34_1():
+    ref = DatasetRef(42, OpenClass.UNCONDITIONAL, True)
+    closed = offer(GRANTEE, ref, [], NOW, refusal="Your access to data has been closed.")
+    assert closed.deliveries == frozenset()
+    assert {closed.decision(d).reason for d in Delivery} == {"Your access to data has been closed."}
