@@ -1,4 +1,8 @@
-"""The ``kaifang`` command line for operators: serve, worker, migrate, demo, audit, calendar, operator."""
+"""The ``kaifang`` command line for operators: serve, worker, migrate, demo, audit, calendar, operator.
+
+It is an edge like the web pages: a refusal (a msgid and its parameters) becomes English text here, with
+``kaifang.i18n.translate(error, "en")``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,15 @@ from pathlib import Path
 import click
 
 from kaifang.config import get_settings
+from kaifang.errors import BusinessRuleError, Message, ValidationErrors
+from kaifang.i18n import translate
+
+
+def _refused(exc: BusinessRuleError) -> click.ClickException:
+    """A refusal as the command's error message, in English; every field problem of a form at once."""
+    if isinstance(exc, ValidationErrors) and exc.errors:
+        return click.ClickException("; ".join(f"{k}: {translate(v, 'en')}" for k, v in exc.errors.items()))
+    return click.ClickException(translate(exc, "en"))
 
 
 def _sessions():
@@ -121,27 +134,29 @@ def audit_verify() -> None:
 @click.password_option()
 def create_operator(email: str, name: str, org_name: str, password: str) -> None:
     """Create the first operator account (production bootstrap)."""
-    from sqlalchemy import select
-
-    from kaifang.accounts import organisations, services
-    from kaifang.accounts.models import Organisation
-    from kaifang.accounts.schemas import OrganisationInput, Registration
-    from kaifang.security import ANONYMOUS, SYSTEM, BusinessRuleError, atomic
+    from kaifang.accounts import (
+        OrganisationInput,
+        Registration,
+        add_member,
+        create_organisation,
+        organisation_id,
+        register_user,
+    )
+    from kaifang.security import ANONYMOUS, SYSTEM, atomic
 
     with _sessions()() as session:
         try:
             with atomic(session):
-                org_id = session.execute(select(Organisation.id).where(Organisation.name == org_name)).scalar()
+                org_id = organisation_id(session, SYSTEM, org_name)
                 if org_id is None:
-                    org_id = organisations.create_organisation(session, SYSTEM, OrganisationInput(
+                    org_id = create_organisation(session, SYSTEM, OrganisationInput(
                         name=org_name, kind="operator", region_code="320500")).id
-                services.register_user(session, ANONYMOUS, Registration(
+                register_user(session, ANONYMOUS, Registration(
                     kind="natural", email=email, display_name=name, password=password, password_confirm=password,
                     accept_rules=True))
-                organisations.add_member(session, SYSTEM, org_id, email, "operator", "created from the command line")
+                add_member(session, SYSTEM, org_id, email, "operator", "created from the command line")
         except BusinessRuleError as exc:
-            errors = getattr(exc, "errors", None) or {"": exc.message}
-            raise click.ClickException("; ".join(f"{k}: {v}" if k else v for k, v in errors.items())) from exc
+            raise _refused(exc) from exc
     click.echo(f"operator {email} created in {org_name}")
 
 
@@ -162,13 +177,12 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 
     with _sessions()() as session:
         cal = load_calendar(session, ANONYMOUS)
-    from kaifang.i18n import gettext_in
     from kaifang.workdays import due_day
 
     try:
         due = cal.deadline(received.replace(tzinfo=ZoneInfo("Asia/Shanghai")), days)
     except CalendarNotCovered as exc:
-        raise click.ClickException(gettext_in("en", exc.message, **exc.params)) from exc
+        raise _refused(exc) from exc
     click.echo(f"due by 24:00 on {due_day(due).isoformat()} (Asia/Shanghai)")
 
 
@@ -177,8 +191,7 @@ def calendar_deadline(received: dt.datetime, days: int) -> None:
 @click.option("--declare-year", type=int, help="also declare this year fully loaded")
 def calendar_import(path: Path, declare_year: int | None) -> None:
     """Load overrides from a file of lines `YYYY-MM-DD,workday|holiday,note`."""
-    from kaifang.i18n import gettext_in
-    from kaifang.security import SYSTEM, BusinessRuleError, atomic
+    from kaifang.security import SYSTEM, atomic
     from kaifang.workdays import ImportErrors, import_overrides
     from kaifang.workdays import declare_year as declare
 
@@ -189,10 +202,11 @@ def calendar_import(path: Path, declare_year: int | None) -> None:
                 if declare_year:
                     declare(session, SYSTEM, declare_year, f"imported from {path.name}")
         except ImportErrors as exc:
-            lines = "\n".join(f"  {path}:{n}: {gettext_in('en', msgid, **params)}" for n, msgid, params in exc.errors)
+            lines = "\n".join(f"  {path}:{n}: {translate(Message(msgid, params), 'en')}"
+                              for n, msgid, params in exc.errors)
             raise click.ClickException(f"nothing was imported; bad lines:\n{lines}") from exc
         except BusinessRuleError as exc:
-            raise click.ClickException(gettext_in("en", exc.message, **exc.params)) from exc
+            raise _refused(exc) from exc
     click.echo(f"{len(loaded)} overrides loaded" + (f"; {declare_year} declared" if declare_year else ""))
 
 

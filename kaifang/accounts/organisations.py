@@ -31,7 +31,7 @@ STAFF_ROLES = frozenset({Role.PROVIDER_STAFF})
 
 @service(Permission.ORGS_MANAGE)
 def create_organisation(session: Session, principal: Principal, data: OrganisationInput) -> Organisation:
-    errors: dict[str, str] = {}
+    errors: dict[str, str | USCCError] = {}
     name = data.name.strip()
     if not name:
         errors["name"] = "Please enter the organisation's name."
@@ -44,7 +44,7 @@ def create_organisation(session: Session, principal: Principal, data: Organisati
         try:
             uscc = normalize_uscc(data.uscc)
         except USCCError as exc:
-            errors["uscc"] = exc.msgid
+            errors["uscc"] = exc
     if errors:
         raise ValidationErrors(errors)
     org = Organisation(name=name, kind=data.kind, region_code=data.region_code, uscc=uscc,

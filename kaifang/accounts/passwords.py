@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kaifang.errors import Message
+
 _hasher = PasswordHasher()
 MIN_LENGTH = 10
 
@@ -24,10 +26,10 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """A msgid describing why the password is refused, or None."""
+def password_problem(password: str) -> Message | None:
+    """Why the password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return "The password must be at least 10 characters long."
+        return Message("The password must be at least %(min)s characters long.", {"min": MIN_LENGTH})
     if password.isdigit() or password.isalpha():
-        return "The password must mix letters with digits or symbols."
+        return Message("The password must mix letters with digits or symbols.")
     return None

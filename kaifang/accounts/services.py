@@ -18,7 +18,7 @@ from kaifang.accounts.uscc import USCCError, normalize_uscc
 from kaifang.audit import record
 from kaifang.config import Settings
 from kaifang.db import utcnow
-from kaifang.errors import ValidationErrors
+from kaifang.errors import Message, ValidationErrors
 from kaifang.i18n import gettext_in
 from kaifang.security import AUTHENTICATED, PUBLIC, BusinessRuleError, Permission, Principal, service
 from kaifang.tasks import enqueue
@@ -43,12 +43,12 @@ def _user_by_email(session: Session, email: str) -> User | None:
 def register_user(session: Session, principal: Principal, data: Registration, ip: str | None = None) -> User:
     """Register a natural person, legal person or unincorporated organisation; record acceptance of the
     platform rules of use (A9.5)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Message | BusinessRuleError] = {}
     email = ""
     try:
         email = normalize_email(data.email)
     except BusinessRuleError as exc:
-        errors["email"] = exc.message
+        errors["email"] = exc
     if email and _user_by_email(session, email):
         errors["email"] = "An account with this e-mail address already exists."
     if not data.display_name.strip():
@@ -61,7 +61,7 @@ def register_user(session: Session, principal: Principal, data: Registration, ip
             try:
                 uscc = normalize_uscc(data.uscc)
             except USCCError as exc:
-                errors["uscc"] = exc.msgid
+                errors["uscc"] = exc
         elif data.kind == "legal":
             errors["uscc"] = "A legal person must give its unified social credit code."
     problem = password_problem(data.password)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 
+from kaifang.errors import BusinessRuleError
+
+LENGTH = 18
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # I, O, S, V, Z are never used
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
-class USCCError(ValueError):
-    """``msgid`` names what is wrong, for the user."""
-
-    def __init__(self, msgid: str) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
+class USCCError(BusinessRuleError, ValueError):
+    """What is wrong with a code (its ``msgid`` and parameters), for the person who typed it."""
 
 
 def check_char(first17: str) -> str:
@@ -25,8 +24,8 @@ def check_char(first17: str) -> str:
 def normalize_uscc(value: str) -> str:
     """Return the code in upper case, or raise USCCError saying what is wrong."""
     code = value.strip().upper()
-    if len(code) != 18:
-        raise USCCError("The unified social credit code must be 18 characters long.")
+    if len(code) != LENGTH:
+        raise USCCError("The unified social credit code must be %(length)s characters long.", length=LENGTH)
     if not _SHAPE.match(code):
         raise USCCError(
             "The unified social credit code contains characters it never uses "

@@ -36,7 +36,7 @@ from kaifang.catalog.vocabulary import (
 from kaifang.catalog.workflow import PUBLISHING, EntryState
 from kaifang.datastore.schema import FIELD_NAME, FieldFormat, FieldType
 from kaifang.db import utcnow
-from kaifang.errors import ValidationErrors
+from kaifang.errors import Message, ValidationErrors
 from kaifang.security import (
     AUTHENTICATED,
     PUBLIC,
@@ -51,6 +51,7 @@ from kaifang.workdays import SHANGHAI
 from kaifang.workflow import transition
 
 MAX_LABEL = 50  # tags and themes
+MAX_ITEM_NAME = 63  # FIELD_NAME's limit (a PostgreSQL identifier)
 
 
 def _labels(values: list[str]) -> list[str]:
@@ -62,7 +63,7 @@ def _labels(values: list[str]) -> list[str]:
     return out
 
 
-def _check_details(data: EntryDetailsInput, errors: dict[str, str]) -> dict[str, Any]:
+def _check_details(data: EntryDetailsInput, errors: dict[str, str | Message]) -> dict[str, Any]:
     email = data.contact_email.strip()
     if email:
         try:
@@ -77,13 +78,14 @@ def _check_details(data: EntryDetailsInput, errors: dict[str, str]) -> dict[str,
     }
 
 
-def _check_items(data: EntryInput, errors: dict[str, str]) -> list[dict[str, Any]]:
+def _check_items(data: EntryInput, errors: dict[str, str | Message]) -> list[dict[str, Any]]:
     items, seen = [], set()
     for i, item in enumerate(data.items):
         name = item.name.strip()
         if not FIELD_NAME.match(name):
-            errors[f"items.{i}.name"] = ("A data item's name must start with a lower-case letter and use only "
-                                         "lower-case letters, digits and underscores (at most 63).")
+            errors[f"items.{i}.name"] = Message(
+                "A data item's name must start with a lower-case letter and use only lower-case letters, digits "
+                "and underscores (at most %(max)s).", {"max": MAX_ITEM_NAME})
         elif name in seen:
             errors[f"items.{i}.name"] = "Two data items have the same name."
         seen.add(name)
@@ -101,7 +103,7 @@ def _check_items(data: EntryInput, errors: dict[str, str]) -> list[dict[str, Any
 
 def _validate(data: EntryInput) -> dict[str, Any]:
     """Every value checked; a draft may still lack required elements (checked on submission, A14.2)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Message] = {}
     clean = _check_details(data, errors)
     checks = [("domain", data.domain, set(DOMAINS), "Unknown domain."),
               ("open_class", data.open_class, set(OpenClass), "Unknown open class."),
@@ -201,7 +203,7 @@ def update_entry_details(session: Session, principal: Principal, entry_id: int,
     """Change the descriptive part of an entry in any state (summary, tags, contact ...): no new review."""
     entry = visible_entry(session, entry_id, principal)
     authorize(principal, Permission.CATALOG_MANAGE, entry_org(entry))
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Message] = {}
     clean = _check_details(data, errors)
     if errors:
         raise ValidationErrors(errors)

@@ -30,7 +30,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from kaifang.errors import BusinessRuleError, Message, ValidationErrors, as_message
+from kaifang.errors import CORRECT_MARKED, BusinessRuleError, Message, ValidationErrors, as_message
 from kaifang.i18n import translate, translate_all
 from kaifang.web.templating import flash
 
@@ -146,21 +146,25 @@ class Problem:
            values: Mapping[str, Any] | None = None,
            placed: Iterable[str] | None = None) -> Problem:
         """The problem of a refusal. ``placed`` are the inputs the form shows (None: every field named); a
-        field problem for an input the form does not show is listed in the box instead."""
+        field problem for an input the form does not show is listed in the box instead (a single refusal naming
+        such an input is the box's message itself). The elements of a list parameter the message does not name
+        are listed too."""
+        shown_inputs = None if placed is None else set(placed)
         if isinstance(exc, ValidationErrors):
             found, summary = dict(exc.errors), translate(exc)
         elif isinstance(exc, BusinessRuleError):
-            found = {exc.field: as_message(exc)} if exc.field else {}
+            shows = shown_inputs is None or exc.field in shown_inputs
+            found = {exc.field: as_message(exc)} if exc.field and shows else {}
             summary = translate(exc)
         else:
             found, summary = {k: as_message(v) for k, v in exc.items()}, translate(ValidationErrors(exc))
-        shown = set(found) if placed is None else set(placed)
+        shown = set(found) if shown_inputs is None else shown_inputs
         errors = translate_all({k: v for k, v in found.items() if k in shown})
         listed = [translate(v) for k, v in found.items() if k not in shown]
         if isinstance(exc, BusinessRuleError) and not isinstance(exc, ValidationErrors):
             listed += _unnamed_items(exc)
-        if errors and not isinstance(exc, ValidationErrors) and isinstance(exc, BusinessRuleError):
-            summary = translate(Message("Please correct the marked fields."))
+            if errors:
+                summary = translate(Message(CORRECT_MARKED))
         return cls(form, summary, errors, listed, dict(values or {}))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.audit import record
 from kaifang.db import utcnow
+from kaifang.errors import Message
 from kaifang.security import BusinessRuleError, NotFound, Permission, Principal, service
 from kaifang.workdays.calendar import SHANGHAI, CalendarNotCovered, WorkdayCalendar, package_covers
 from kaifang.workdays.models import CalendarOverride, CalendarYear
@@ -26,12 +27,18 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Problem = tuple[str, dict[str, Any]]  # (msgid, params)
 
 
+LINE_PROBLEM = "Line %(line)s: %(problem)s"
+
+
 class ImportErrors(BusinessRuleError):
-    """Bad lines of an import; ``errors`` lists (line number, msgid, params) in line order."""
+    """Bad lines of an import; ``errors`` lists (line number, msgid, params) in line order, and the ``problems``
+    parameter the same as messages ("Line 3: ..."), which a page lists under the summary."""
 
     def __init__(self, errors: list[tuple[int, str, dict[str, Any]]]) -> None:
         super().__init__("Nothing was imported. Please correct these lines: %(lines)s",
-                         lines=", ".join(str(n) for n, _, _ in errors))
+                         lines=", ".join(str(n) for n, _, _ in errors),
+                         problems=[Message(LINE_PROBLEM, {"line": n, "problem": Message(msgid, params)})
+                                   for n, msgid, params in errors])
         self.errors = errors
 
 
@@ -51,7 +58,7 @@ def _note_problem(note: str) -> Problem | None:
     if not note:
         return "Please enter a note saying why (for example, the State Council notice).", {}
     if len(note) > NOTE_MAX:
-        return "The note must be at most 200 characters long.", {}
+        return "The note must be at most %(max)s characters long.", {"max": NOTE_MAX}
     return None
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from kaifang.accounts.uscc import USCCError, check_char, is_valid_uscc, normalize_uscc
+from kaifang.accounts import USCCError, check_char, is_valid_uscc, normalize_uscc
+from kaifang.errors import BusinessRuleError
 
 VALID = ["91110000600037341L", "91320594MA1MXXXXXW", "91320500MA1MXXXXX" + check_char("91320500MA1MXXXXX")]
 
@@ -26,7 +27,8 @@ def test_valid_codes_pass(code):
 def test_invalid_codes_say_what_is_wrong(code, why):
     with pytest.raises(USCCError) as exc:
         normalize_uscc(code)
-    assert why in exc.value.msgid
+    assert why in exc.value.english()
+    assert isinstance(exc.value, BusinessRuleError)  # one error family: a page shows it like any refusal
 
 
 def test_every_wrong_check_character_is_caught():

@@ -43,7 +43,7 @@ SPECIAL = {"reset_mail_body": {"name", "link", "hours"}}
 
 # Calls whose n-th positional argument is a msgid.
 _MSGID_ARG = {"gettext_": 0, "_": 0, "gettext_in": 1, "BusinessRuleError": 0, "USCCError": 0, "LoginResult": 1,
-              "ValueError": 0}  # a pydantic validator's ValueError carries a msgid
+              "ValueError": 0, "Message": 0}  # a pydantic validator's ValueError carries a msgid
 
 
 def _unescape(text: str) -> str:
@@ -160,7 +160,7 @@ def test_the_scan_finds_msgids() -> None:
         "Reset your Kaifang password",
         "The e-mail address or password is wrong.",
         "Too many failed sign-ins: the account is locked until %(until)s.",
-        "The password must be at least 10 characters long.",
+        "The password must be at least %(min)s characters long.",
         "Please enter the organisation's name.",
         "The two passwords do not match.",
         (

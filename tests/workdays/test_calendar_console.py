@@ -30,7 +30,7 @@ def test_operator_adds_an_override_and_a_bad_date_is_named(client, world, sessio
     assert (ov.date.isoformat(), ov.is_workday) == ("2026-12-31", False)
     r = post_form(client, "/console/calendar/overrides",
                   {"date": "2026-13-01", "is_workday": "no", "note": "x"}, token_from="/console/calendar")
-    assert r.status_code == 400 and "YYYY-MM-DD" in r.text
+    assert r.status_code == 400 and "YYYY-MM-DD" in r.text and 'id="e-date"' in r.text
 
 
 def test_bad_import_names_the_lines_and_writes_nothing(client, world, session):
@@ -38,4 +38,6 @@ def test_bad_import_names_the_lines_and_writes_nothing(client, world, session):
     text = "2027-01-01,holiday,元旦\n2027-02-30,holiday,坏日期\n2027-02-06,maybe,坏类型\n"
     r = post_form(client, "/console/calendar/import", {"text": text}, token_from="/console/calendar")
     assert r.status_code == 400 and "2, 3" in r.text
+    assert "第 2 行：日期无效" in r.text and 'id="problem-import"' in r.text  # each bad line, under the summary
+    assert "2027-02-30,holiday,坏日期" in r.text  # the text comes back to be corrected
     assert session.execute(select(CalendarOverride)).first() is None

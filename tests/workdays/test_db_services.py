@@ -152,7 +152,8 @@ def test_db_import_with_bad_lines_reports_them_and_writes_nothing(session: Sessi
         import_overrides(session, OPERATOR, text)
     exc = caught.value
     assert [n for n, _, _ in exc.errors] == [3, 5, 6, 7]
-    assert exc.params == {"lines": "3, 5, 6, 7"}
+    assert exc.params["lines"] == "3, 5, 6, 7"
+    assert [m.params["line"] for m in exc.params["problems"]] == [3, 5, 6, 7]  # listed by a page under the summary
     assert exc.errors[2][2] == {"line": 2}
     assert count_overrides(session) == 0 and events(session, "workdays.override_set") == []
 

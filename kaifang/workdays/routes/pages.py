@@ -3,44 +3,66 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from kaifang import workdays
-from kaifang.i18n import gettext_
+from kaifang.errors import Message
+from kaifang.i18n import translate
 from kaifang.security import BusinessRuleError, Permission, Principal
 from kaifang.web.csrf import csrf_protect
 from kaifang.web.deps import get_db, require
-from kaifang.web.templating import flash, render
+from kaifang.web.forms import Problem, Submitted, act, form_of
+from kaifang.web.templating import render
+from kaifang.workdays.schemas import NOT_A_DATE, ImportInput, OverrideInput, ReasonInput, YearInput
 
 router = APIRouter(prefix="/console/calendar", dependencies=[Depends(csrf_protect)], include_in_schema=False)
 DB = Annotated[Session, Depends(get_db)]
 Manager = Annotated[Principal, Depends(require(Permission.CALENDAR_MANAGE))]
 
+# The inputs each form of the page shows (a problem with another input is listed above the forms).
+PLACED = {"override": ("date", "is_workday", "note"), "year": ("year", "note"), "import": ("text",)}
+DONE = "The calendar has been updated."
 
-def _page(request: Request, db: Session, principal: Principal, year: int, *, error: str | None = None,
-          form: dict | None = None, calc: dict | None = None, status: int = 200) -> Response:
+
+def _this_year() -> int:
+    return dt.datetime.now(workdays.SHANGHAI).year
+
+
+def _page(request: Request, db: Session, principal: Principal, year: int, problem: Problem | None = None, *,
+          calc: dict | None = None, status: int = 200) -> Response:
     cal = workdays.load_calendar(db, principal)
-    this_year = dt.datetime.now(workdays.SHANGHAI).year
+    this_year = _this_year()
     years = [(y, workdays.package_covers(y), cal.covers(y)) for y in range(this_year - 1, this_year + 2)]
     return render(request, "workdays/calendar.html", {
         "year": year, "years": years, "overrides": workdays.list_overrides(db, principal, year),
-        "declared": workdays.list_declared_years(db, principal), "error": error, "form": form or {},
-        "calc": calc, "kind_labels": workdays.DAY_KIND_LABELS,
+        "declared": workdays.list_declared_years(db, principal), "problem": problem, "calc": calc,
+        "kind_labels": workdays.DAY_KIND_LABELS,
     }, status_code=status)
 
 
-def _message(exc: BusinessRuleError) -> str:
-    return gettext_(exc.message, **exc.params)
+def _calendar_form(request: Request, db: Session, principal: Principal, form: Submitted, name: str, call,
+                   shown_year: int | None, done: str | Callable = DONE) -> Response:
+    """One form of the page: run its service and show the year it changed (``shown_year``, or the year of the
+    day the service returns), or show the page again with every problem."""
+    def then(result: object) -> str:
+        day = getattr(result, "date", None)
+        return f"/console/calendar?year={day.year if isinstance(day, dt.date) else shown_year or _this_year()}"
+
+    return act(request, form, call, done=done, then=then, name=name, placed=PLACED.get(name, ()),
+               rerender=lambda problem: _page(request, db, principal, shown_year or _this_year(), problem,
+                                              status=400))
 
 
 @router.get("")
 def calendar_page(request: Request, db: DB, principal: Manager, year: int = 0, received: str = "",
                   days: int = 10) -> Response:
-    year = year or dt.datetime.now(workdays.SHANGHAI).year
+    year = year or _this_year()
     calc = None
     if received:
         calc = {"received": received, "days": days}
@@ -50,62 +72,47 @@ def calendar_page(request: Request, db: DB, principal: Manager, year: int = 0, r
             calc["due"] = workdays.load_calendar(db, principal).deadline(at, days)
             calc["due_day"] = workdays.due_day(calc["due"])
         except ValueError:
-            calc["error"] = gettext_("This is not a valid date: write it as YYYY-MM-DD.")
+            calc["error"] = translate(NOT_A_DATE)
         except BusinessRuleError as exc:
-            calc["error"] = _message(exc)
+            calc["error"] = translate(exc)
     return _page(request, db, principal, year, calc=calc)
 
 
 @router.post("/overrides")
-def override_set(request: Request, db: DB, principal: Manager, date: Annotated[str, Form()] = "",
-                 is_workday: Annotated[str, Form()] = "no", note: Annotated[str, Form()] = "") -> Response:
-    form = {"date": date, "is_workday": is_workday, "note": note}
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        return _page(request, db, principal, dt.datetime.now(workdays.SHANGHAI).year, form=form, status=400,
-                     error=gettext_("This is not a valid date: write it as YYYY-MM-DD."))
-    try:
-        workdays.set_override(db, principal, day, is_workday == "yes", note)
-    except BusinessRuleError as exc:
-        return _page(request, db, principal, day.year, error=_message(exc), form=form, status=400)
-    flash(request, gettext_("The calendar has been updated."))
-    return RedirectResponse(f"/console/calendar?year={day.year}", status_code=303)
+def override_set(request: Request, db: DB, principal: Manager,
+                 form: Annotated[Submitted[OverrideInput], Depends(form_of(OverrideInput))]) -> Response:
+    return _calendar_form(request, db, principal, form, "override",
+                          lambda d: workdays.set_override(db, principal, d.date, d.is_workday == "yes", d.note),
+                          form.data.date.year if form.data else None)
 
 
 @router.post("/overrides/{day}/delete")
 def override_delete(request: Request, db: DB, principal: Manager, day: dt.date,
-                    reason: Annotated[str, Form()] = "") -> Response:
-    try:
-        workdays.delete_override(db, principal, day, reason)
-    except BusinessRuleError as exc:
-        return _page(request, db, principal, day.year, error=_message(exc), status=400)
-    flash(request, gettext_("The calendar has been updated."))
-    return RedirectResponse(f"/console/calendar?year={day.year}", status_code=303)
+                    form: Annotated[Submitted[ReasonInput], Depends(form_of(ReasonInput))]) -> Response:
+    return _calendar_form(request, db, principal, form, "delete",
+                          lambda d: workdays.delete_override(db, principal, day, d.reason), day.year)
 
 
 @router.post("/years")
-def year_declare(request: Request, db: DB, principal: Manager, year: Annotated[int, Form()] = 0,
-                 note: Annotated[str, Form()] = "") -> Response:
-    try:
-        workdays.declare_year(db, principal, year, note)
-    except BusinessRuleError as exc:
-        return _page(request, db, principal, year or dt.datetime.now(workdays.SHANGHAI).year,
-                     error=_message(exc), status=400)
-    flash(request, gettext_("The calendar has been updated."))
-    return RedirectResponse(f"/console/calendar?year={year}", status_code=303)
+def year_declare(request: Request, db: DB, principal: Manager,
+                 form: Annotated[Submitted[YearInput], Depends(form_of(YearInput))]) -> Response:
+    return _calendar_form(request, db, principal, form, "year",
+                          lambda d: workdays.declare_year(db, principal, d.year, d.note),
+                          form.data.year if form.data and form.data.year else None)
 
 
 @router.post("/import")
-def overrides_import(request: Request, db: DB, principal: Manager, text: Annotated[str, Form()] = "") -> Response:
-    year = dt.datetime.now(workdays.SHANGHAI).year
-    try:
-        loaded = workdays.import_overrides(db, principal, text)
-    except workdays.ImportErrors as exc:
-        details = "; ".join(f"{n}: {gettext_(msgid, **params)}" for n, msgid, params in exc.errors)
-        return _page(request, db, principal, year, error=f"{_message(exc)} ({details})",
-                     form={"text": text}, status=400)
-    except BusinessRuleError as exc:
-        return _page(request, db, principal, year, error=_message(exc), form={"text": text}, status=400)
-    flash(request, gettext_("%(n)s calendar days were loaded.", n=len(loaded)))
-    return RedirectResponse(f"/console/calendar?year={loaded[0].date.year if loaded else year}", status_code=303)
+def overrides_import(request: Request, db: DB, principal: Manager,
+                     form: Annotated[Submitted[ImportInput], Depends(form_of(ImportInput))]) -> Response:
+    def load(data: ImportInput) -> object:  # the first day loaded shows its year
+        loaded = workdays.import_overrides(db, principal, data.text)
+        return LoadedDays(len(loaded), loaded[0].date if loaded else None)
+
+    return _calendar_form(request, db, principal, form, "import", load, None,
+                          lambda loaded: Message("%(n)s calendar days were loaded.", {"n": loaded.count}))
+
+
+@dataclass(frozen=True)
+class LoadedDays:
+    count: int
+    date: dt.date | None
