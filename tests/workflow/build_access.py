@@ -1,12 +1,17 @@
-"""Builders for the access workflows (kaifang/access/workflow.py): applications and out-of-catalog requests."""
+"""Builders for the access workflows (kaifang/access/workflow.py): applications, out-of-catalog requests and
+grants."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from kaifang.access import services
+from kaifang.access.models import AccessApplication, Grant
 from kaifang.access.workflow import APPLICATION, DATA_REQUEST
 from kaifang.security import OrgRef
+from kaifang.workflow import WORKFLOWS
 from tests.access import factories
 from tests.personas import Persona
 from tests.workflow.builders import PLATFORM, Builder, Move, Scene, place
@@ -68,6 +73,27 @@ def _request_org(_scene: Scene, req: Any, name: str) -> OrgRef:
     return OrgRef(0, req.region_code)
 
 
+# -- grants --------------------------------------------------------------------------------------------------
+
+GRANTS = "access_grant"
+
+
+def _grant(scene: Scene, state: str) -> Any:
+    """The grant an application in force gave the company user (the agreement signed by both sides)."""
+    app = _application(scene, "in_force")
+    grant = scene.session.execute(select(Grant).where(Grant.application_id == app.id)).scalars().first()
+    assert grant is not None, "an application in force has its grants"
+    if getattr(grant, WORKFLOWS[GRANTS].attribute) != state:
+        place(scene.session, WORKFLOWS[GRANTS], grant, state)
+    return grant
+
+
+def _grant_org(scene: Scene, grant: Any, _transition: str) -> OrgRef:
+    app = scene.session.get(AccessApplication, grant.application_id)
+    assert app is not None
+    return OrgRef(grant.provider_org_id, app.region_code)
+
+
 BUILDERS = {
     APPLICATION.name: Builder(
         build=_application, org=_application_org, ready=_reason,
@@ -75,11 +101,15 @@ BUILDERS = {
             "submit": APPLICANT, "resubmit": APPLICANT, "withdraw": APPLICANT, "sign_applicant": APPLICANT,
             "accept": CITY, "not_accept": CITY, "revoke_by_bureau": CITY,
             "approve": STAFF, "refuse": STAFF, "sign_provider": STAFF, "revoke": STAFF,
-            "take_effect": PLATFORM, "expire": PLATFORM,
+            "take_effect": PLATFORM, "expire": PLATFORM, "remind": PLATFORM, "escalate": PLATFORM,
         },
     ),
     DATA_REQUEST.name: Builder(
         build=_request, org=_request_org, ready=_reason,
-        actors={"route": CITY, "decline": CITY, "answer": STAFF},
+        actors={"route": CITY, "decline": CITY, "answer": STAFF, "escalate": PLATFORM},
+    ),
+    GRANTS: Builder(
+        build=_grant, org=_grant_org, ready=_reason,
+        actors={"suspend": CITY, "resume": CITY, "revoke": STAFF, "revoke_by_bureau": CITY, "expire": PLATFORM},
     ),
 }

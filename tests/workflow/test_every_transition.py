@@ -28,7 +28,7 @@ from kaifang.workdays import deadline_for
 from kaifang.workflow import WORKFLOW_MODELS, WORKFLOWS, IllegalTransition, Workflow, history, transition
 from tests.helpers import audit_events
 from tests.personas import PERSONAS, World
-from tests.workflow import build_access, build_catalog
+from tests.workflow import build_access, build_catalog, build_datastore
 from tests.workflow.builders import Builder, Move, Scene, place
 
 
@@ -41,7 +41,7 @@ def _load_every_workflow() -> None:
 
 _load_every_workflow()
 
-BUILDERS: dict[str, Builder] = {**build_catalog.BUILDERS, **build_access.BUILDERS}
+BUILDERS: dict[str, Builder] = {**build_catalog.BUILDERS, **build_access.BUILDERS, **build_datastore.BUILDERS}
 # The workflows of the platform: those that move a model (test-only tables, as in test_machine.py, have none).
 PLATFORM_WORKFLOWS = sorted(name for name in WORKFLOWS if name in WORKFLOW_MODELS)
 
