@@ -9,8 +9,7 @@ from sqlalchemy import delete
 
 from kaifang.accounts.models import PasswordResetToken
 from kaifang.db import utcnow
-from kaifang.tasks.queue import JobContext
-from kaifang.tasks.registry import periodic_job
+from kaifang.tasks import JobContext, periodic_job
 
 
 # Huey schedules in UTC: 19:10 UTC is 03:10 in Beijing.

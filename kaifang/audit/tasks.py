@@ -5,8 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from kaifang.audit.chain import verify_chain
-from kaifang.tasks.queue import JobContext
-from kaifang.tasks.registry import periodic_job
+from kaifang.tasks import JobContext, periodic_job
 
 
 class AuditChainBroken(RuntimeError):

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from kaifang.accounts.apikeys import mark_key_used, principal_for_key
+from kaifang.accounts import mark_key_used, principal_for_key
 from kaifang.errors import ApiError
 from kaifang.security import ANONYMOUS, Principal
 from kaifang.web.deps import get_db, get_principal

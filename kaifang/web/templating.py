@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -14,8 +13,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from kaifang import i18n
 from kaifang.web.console import console_menu
 from kaifang.web.csrf import csrf_token
+from kaifang.workdays import SHANGHAI as SHANGHAI  # Beijing time, for pages and their helpers
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PKG = Path(__file__).resolve().parent.parent
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kaifang.audit import queries
 from kaifang.security import Permission, Principal
 from kaifang.web.csrf import csrf_protect
-from kaifang.web.deps import get_db, require
+from kaifang.web.deps import PageNumber, get_db, require
 from kaifang.web.templating import SHANGHAI, render
 
 router = APIRouter(prefix="/console/audit", dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -32,8 +32,8 @@ def _day(value: str, end: bool = False) -> dt.datetime | None:
 @router.get("")
 def audit_trail(
     request: Request, db: DB, principal: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
-    action: str = "", object_type: str = "", object_id: str = "", actor: str = "", since: str = "",
-    until: str = "", page: int = 1,
+    page: PageNumber, action: str = "", object_type: str = "", object_id: str = "", actor: str = "",
+    since: str = "", until: str = "",
 ) -> Response:
     filters = {"action": action, "object_type": object_type, "object_id": object_id, "actor": actor,
                "since": since, "until": until}

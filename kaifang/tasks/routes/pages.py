@@ -12,7 +12,7 @@ from kaifang.security import Permission, Principal
 from kaifang.tasks import queries
 from kaifang.tasks.registry import JOBS
 from kaifang.web.csrf import csrf_protect
-from kaifang.web.deps import get_db, require
+from kaifang.web.deps import PageNumber, get_db, require
 from kaifang.web.templating import render
 
 router = APIRouter(prefix="/console/jobs", dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/console/jobs", dependencies=[Depends(csrf_protect)],
 def job_list(
     request: Request, db: Annotated[Session, Depends(get_db)],
     principal: Annotated[Principal, Depends(require(Permission.JOBS_READ))],
-    state: str = "", name: str = "", page: int = 1,
+    page: PageNumber, state: str = "", name: str = "",
 ) -> Response:
     return render(request, "tasks/jobs.html", {
         "page": queries.list_jobs(db, principal, state=state or None, name=name or None, page=page),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from kaifang.accounts.queries import my_organisations
+from kaifang.accounts import my_organisations
 from kaifang.security import Permission, Principal
 from kaifang.web.console import console_menu
 from kaifang.web.csrf import csrf_protect
