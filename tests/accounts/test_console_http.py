@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kaifang.accounts.models import Membership, MembershipChange, Organisation
-from kaifang.audit.models import AuditEvent
+from tests.helpers import audit_events
 from tests.personas import login, post_form
 
 
@@ -51,7 +51,7 @@ def test_chief_data_officer_registers_and_removes_staff_with_history_A35_1(clien
         ("added", "新入职数据专员", world.users["provider_cdo"]), ("removed", "调岗", world.users["provider_cdo"])]
     text = client.get(page).text
     assert "新入职数据专员" in text and "调岗" in text
-    actions = session.execute(select(AuditEvent.action).where(AuditEvent.object_id == str(agency))).scalars().all()
+    actions = [e.action for e in audit_events(session, object_id=agency)]
     assert "accounts.member_added" in actions and "accounts.member_removed" in actions
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kaifang.catalog.models import CatalogEntry
-from kaifang.datastore.models import DatasetVersion, IngestRun
+from kaifang.datastore.queries import ingest_runs, versions
+from kaifang.security import SYSTEM
 from tests.personas import World, csrf_from, login, post_form
 
 BUS_ITEMS = [
@@ -120,10 +121,11 @@ def test_a14_a15_a16_from_the_agency_form_to_every_download(client: TestClient, 
     # A9.2 目录发布: the upload is checked and converted during the POST (jobs run immediately in tests).
     answer = upload(client, entry_id, bus_csv(), note="首版")
     assert answer.status_code == 303, answer.text[:2000]
-    run = session.execute(select(IngestRun).where(IngestRun.entry_id == entry_id)).scalar_one()
+    (run,) = ingest_runs(session, SYSTEM, entry_id)
     session.refresh(run)
     assert run.state == "succeeded" and run.version_id is not None, run.problems_json
-    version = session.get(DatasetVersion, run.version_id)
+    (version,) = versions(session, SYSTEM, entry_id)
+    assert version.id == run.version_id
     assert version.row_count == 3 and version.number == 1
     data_page = client.get(f"/console/catalog/{entry_id}/data")
     assert "已发布为新版本" in data_page.text and 'value="1.000" max="1"' in data_page.text

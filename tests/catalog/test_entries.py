@@ -3,13 +3,10 @@ as a TableSchema, and what the access decision needs."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kaifang.audit.models import AuditEvent
 from kaifang.catalog import (
     DataItemInput,
     EntryDetailsInput,
@@ -32,6 +29,7 @@ from kaifang.errors import ValidationErrors
 from kaifang.security import SYSTEM, BusinessRuleError, NotFound, OrgRef, PermissionDenied
 from tests.catalog import factories as f
 from tests.catalog.factories import CITY, Cast, make_org
+from tests.helpers import audit_events
 
 
 def test_a14_1_create_a_draft_with_its_data_items(session: Session, cast: Cast) -> None:
@@ -50,9 +48,8 @@ def test_a14_1_create_a_draft_with_its_data_items(session: Session, cast: Cast) 
     assert sorted(tags) == ["公交", "出行"]
     fmts = session.execute(select(CatalogFormat.format).where(CatalogFormat.entry_id == entry.id)).scalars().all()
     assert sorted(fmts) == ["csv", "json"]
-    ev = session.execute(select(AuditEvent).where(AuditEvent.action == "catalog.entry_created",
-                                                  AuditEvent.object_id == str(entry.id))).scalar_one()
-    assert json.loads(ev.changes)["after"]["name"] == "苏州市公交线路信息" and ev.actor_id == 9001
+    (ev,) = audit_events(session, "catalog.entry_created", object_id=entry.id)
+    assert ev.after["name"] == "苏州市公交线路信息" and ev.actor_id == 9001
 
 
 def test_a14_2_every_value_is_validated_at_once(session: Session, cast: Cast) -> None:
@@ -173,7 +170,7 @@ def test_a14_2_data_volume_from_the_data_engine(session: Session, cast: Cast) ->
     entry = f.draft(session, cast.staff, cast.agency)
     set_data_volume(session, cast.staff, entry.id, rows=12840, fields=4)
     assert (entry.row_count, entry.field_count) == (12840, 4)
-    ev = session.execute(select(AuditEvent).where(AuditEvent.action == "catalog.data_volume_set")).scalar_one()
-    assert json.loads(ev.changes)["after"] == {"row_count": 12840, "field_count": 4}
+    (ev,) = audit_events(session, "catalog.data_volume_set")
+    assert ev.after == {"row_count": 12840, "field_count": 4}
     with pytest.raises(NotFound):
         set_data_volume(session, cast.other_staff, entry.id, rows=1, fields=1)

@@ -4,13 +4,11 @@ the open range."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaifang.audit.models import AuditEvent
 from kaifang.catalog import (
     change_open_class,
     class_reviews_due,
@@ -24,6 +22,7 @@ from kaifang.security import BusinessRuleError, PermissionDenied
 from kaifang.workdays import SHANGHAI
 from tests.catalog import factories as f
 from tests.catalog.factories import Cast
+from tests.helpers import audit_events
 
 
 def _next_year(day: dt.date) -> dt.date:
@@ -59,9 +58,8 @@ def test_a8_2_not_open_to_open_with_reason_and_approver(session: Session, cast: 
     assert {c.approved_by for c in view.class_changes} == {""}
     assert [c.approved_by for c in get_entry(session, cast.staff, entry.id).class_changes] == [
         "cdo@agency.cn", "bureau@city.cn"]
-    ev = session.execute(select(AuditEvent).where(AuditEvent.action == "catalog.open_class_changed")
-                         .order_by(AuditEvent.seq)).scalars().all()
-    assert [json.loads(e.changes)["after"]["open_class"] for e in ev] == ["conditional", "unconditional"]
+    ev = audit_events(session, "catalog.open_class_changed")
+    assert [e.after["open_class"] for e in ev] == ["conditional", "unconditional"]
 
 
 def test_a8_2_a_change_is_checked(session: Session, cast: Cast) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaifang.audit.models import AuditEvent
 from kaifang.catalog import (
     DataItemInput,
     entry_actions,
@@ -29,11 +26,11 @@ from kaifang.security import ANONYMOUS, BusinessRuleError, NotAuthenticated, Not
 from kaifang.workflow import IllegalTransition
 from tests.catalog import factories as f
 from tests.catalog.factories import Cast
+from tests.helpers import Audited, audit_events
 
 
-def actions(session: Session, action: str, entry: CatalogEntry) -> list[AuditEvent]:
-    return list(session.execute(select(AuditEvent).where(AuditEvent.action == action,
-                                                         AuditEvent.object_id == str(entry.id))).scalars())
+def actions(session: Session, action: str, entry: CatalogEntry) -> list[Audited]:
+    return audit_events(session, action, object_id=entry.id)
 
 
 def transitions(session: Session, cast: Cast, entry: CatalogEntry) -> list[str]:
@@ -56,7 +53,7 @@ def test_a15_1_happy_path_draft_to_published(session: Session, cast: Cast) -> No
         ("privacy", "approve", "cdo@agency.cn"), ("legality", "approve", "bureau@city.cn")}
     assert all(r.round == 1 and r.reviewed_at is not None for r in reviews)
     ev = actions(session, "catalog_publishing.publish", entry)
-    assert len(ev) == 1 and json.loads(ev[0].changes)["after"]["status"] == "published"
+    assert len(ev) == 1 and ev[0].after["status"] == "published"
     assert len(actions(session, "catalog_publishing.review", entry)) == 2
 
 
@@ -189,7 +186,7 @@ def test_a38_1_withdraw_with_reason_then_republish_or_revise(session: Session, c
     withdraw_entry(session, cast.city_bureau, entry.id, "收到隐私投诉，核实中")
     assert entry.status == "withdrawn"
     ev = actions(session, "catalog_publishing.withdraw", entry)
-    assert json.loads(ev[0].changes)["after"]["note"] == "收到隐私投诉，核实中"
+    assert ev[0].after["note"] == "收到隐私投诉，核实中"
     republish_entry(session, cast.cdo, entry.id, "核实无隐私问题")
     assert entry.status == "published"
     withdraw_entry(session, cast.cdo, entry.id, "需要脱敏处理")

@@ -6,13 +6,11 @@ Each test runs in the ``session`` fixture's rolled-back transaction; the service
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kaifang.audit.models import AuditEvent
 from kaifang.security import (
     ANONYMOUS,
     SYSTEM,
@@ -40,6 +38,7 @@ from kaifang.workdays import (
     withdraw_year,
 )
 from kaifang.workdays.models import CalendarOverride, CalendarYear
+from tests.helpers import Audited, audit_events
 
 D = dt.date.fromisoformat
 OPERATOR = Principal(user_id=1, label="operator@example.cn", grants=frozenset({RoleGrant(Role.OPERATOR)}))
@@ -61,9 +60,8 @@ def sh(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-def events(session: Session, action: str) -> list[AuditEvent]:
-    return list(session.execute(select(AuditEvent).where(AuditEvent.action == action)
-                                .order_by(AuditEvent.seq)).scalars())
+def events(session: Session, action: str) -> list[Audited]:
+    return audit_events(session, action)
 
 
 def count_overrides(session: Session) -> int:
@@ -87,10 +85,10 @@ def test_db_a10_1_set_override_is_audited(session: Session) -> None:
     evs = events(session, "workdays.override_set")
     assert [e.object_id for e in evs] == [str(ov.id)] * 2
     assert evs[0].actor_id == 1 and evs[0].object_type == "calendar_override"
-    first, second = json.loads(evs[0].changes), json.loads(evs[1].changes)
-    assert first["before"] is None
-    assert first["after"] == {"date": "2025-10-08", "is_workday": True, "note": "Emergency: offices open"}
-    assert second["before"]["note"] == "Emergency: offices open" and second["after"]["note"] == "Corrected note"
+    first, second = evs
+    assert first.before == {}
+    assert first.after == {"date": "2025-10-08", "is_workday": True, "note": "Emergency: offices open"}
+    assert second.before["note"] == "Emergency: offices open" and second.after["note"] == "Corrected note"
 
 
 def test_db_a10_1_delete_override_is_audited(session: Session) -> None:
@@ -100,7 +98,7 @@ def test_db_a10_1_delete_override_is_audited(session: Session) -> None:
     assert load_calendar(session, ANONYMOUS).is_workday(D("2025-10-08")) is False  # the package again
     (ev,) = events(session, "workdays.override_deleted")
     assert ev.object_id == str(ov.id)
-    assert json.loads(ev.changes)["after"] == {"reason": "Emergency over"}
+    assert ev.after == {"reason": "Emergency over"}
     with pytest.raises(NotFound):
         delete_override(session, OPERATOR, D("2025-10-08"), "again")
 
@@ -177,7 +175,7 @@ def test_db_a10_1_a20_3_2027_works_once_loaded_and_declared(session: Session) ->
     assert declared.declared_by_user_id == 1
     (ev,) = events(session, "workdays.year_declared")
     assert (ev.object_type, ev.object_id) == ("calendar_year", "2027")
-    assert json.loads(ev.changes)["after"]["overrides"] == 3
+    assert ev.after["overrides"] == 3
     # 12-31 (1), 01-01 holiday, weekend, 01-04 (2), 01-05 (3).
     assert deadline_for(session, sh("2026-12-30 10:00"), 3) == sh("2027-01-06 00:00")
     # 02-05 Fri (1), 02-06 make-up Sat (2), 02-08 holiday, 02-09 (3).
