@@ -1,5 +1,6 @@
 """Catalog writes: draft entries and their data items (A14), the publishing process (A15.1), data updates
-(A16.3) and popularity counters. Open-class changes (A8) are in ``classes.py``.
+(A16.3) and popularity counters. Open-class changes (A8) are in ``classes.py``, the checks of a draft's values
+in ``validation.py``.
 
 Each service is one transaction with its audit event. ``@service`` checks the coarse permission; the
 entry is then looked up as the caller sees it (a hidden one answers like a missing one) and the
@@ -12,7 +13,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -22,19 +22,13 @@ from kaifang.catalog import search
 from kaifang.catalog.models import CatalogEntry, CatalogFormat, CatalogTag, DataItem, EntryReview
 from kaifang.catalog.rules import default_citation, due_for_update, needs_expert_review, next_class_review
 from kaifang.catalog.schemas import EntryDetailsInput, EntryInput
+from kaifang.catalog.validation import check_details, validate_entry
 from kaifang.catalog.visibility import entry_org, visible_entry
 from kaifang.catalog.vocabulary import (
-    DOMAINS,
-    FORMATS,
-    SENSITIVITY_LABELS,
     Conclusion,
-    DataType,
-    Frequency,
-    OpenClass,
     ReviewKind,
 )
 from kaifang.catalog.workflow import PUBLISHING, EntryState
-from kaifang.datastore.schema import FIELD_NAME, FieldFormat, FieldType
 from kaifang.db import utcnow
 from kaifang.errors import Message, ValidationErrors
 from kaifang.security import (
@@ -49,80 +43,6 @@ from kaifang.security import (
 )
 from kaifang.workdays import SHANGHAI
 from kaifang.workflow import transition
-
-MAX_LABEL = 50  # tags and themes
-MAX_ITEM_NAME = 63  # FIELD_NAME's limit (a PostgreSQL identifier)
-
-
-def _labels(values: list[str]) -> list[str]:
-    out: list[str] = []
-    for raw in values:
-        v = " ".join(raw.split())[:MAX_LABEL]
-        if v and v not in out:
-            out.append(v)
-    return out
-
-
-def _check_details(data: EntryDetailsInput, errors: dict[str, str | Message]) -> dict[str, Any]:
-    email = data.contact_email.strip()
-    if email:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["contact_email"] = "Please enter a valid e-mail address."
-    return {
-        "summary": data.summary.strip(), "themes": _labels(data.themes), "industry": data.industry.strip(),
-        "tags": _labels(data.tags), "contact_name": data.contact_name.strip(),
-        "contact_phone": data.contact_phone.strip(), "contact_email": email, "row_count": data.row_count,
-        "usage_terms": data.usage_terms.strip(), "scenarios": data.scenarios.strip(), "citation": data.citation.strip(),
-    }
-
-
-def _check_items(data: EntryInput, errors: dict[str, str | Message]) -> list[dict[str, Any]]:
-    items, seen = [], set()
-    for i, item in enumerate(data.items):
-        name = item.name.strip()
-        if not FIELD_NAME.match(name):
-            errors[f"items.{i}.name"] = Message(
-                "A data item's name must start with a lower-case letter and use only lower-case letters, digits "
-                "and underscores (at most %(max)s).", {"max": MAX_ITEM_NAME})
-        elif name in seen:
-            errors[f"items.{i}.name"] = "Two data items have the same name."
-        seen.add(name)
-        if item.type not in set(FieldType):
-            errors[f"items.{i}.type"] = "Unknown data item type."
-        if item.format and item.format not in set(FieldFormat):
-            errors[f"items.{i}.format"] = "Unknown data item format."
-        if item.sensitivity not in SENSITIVITY_LABELS:
-            errors[f"items.{i}.sensitivity"] = "Unknown sensitivity grade."
-        items.append({"name": name, "title": item.title.strip(), "type": item.type, "format": item.format or None,
-                      "unit": item.unit.strip(), "description": item.description.strip(),
-                      "sensitivity": item.sensitivity, "required": item.required})
-    return items
-
-
-def _validate(data: EntryInput) -> dict[str, Any]:
-    """Every value checked; a draft may still lack required elements (checked on submission, A14.2)."""
-    errors: dict[str, str | Message] = {}
-    clean = _check_details(data, errors)
-    checks = [("domain", data.domain, set(DOMAINS), "Unknown domain."),
-              ("open_class", data.open_class, set(OpenClass), "Unknown open class."),
-              ("data_type", data.data_type, set(DataType), "Unknown data type."),
-              ("update_frequency", data.update_frequency, set(Frequency), "Unknown update frequency.")]
-    for field, value, allowed, msgid in checks:
-        if value and value not in allowed:
-            errors[field] = msgid
-        clean[field] = value or None
-    formats = _labels([f.lower() for f in data.formats])
-    if any(f not in FORMATS for f in formats):
-        errors["formats"] = "Unknown data format."
-    clean.update(name=" ".join(data.name.split()), formats=formats, items=_check_items(data, errors),
-                 open_conditions=data.open_conditions.strip() if data.open_class == OpenClass.CONDITIONAL else "",
-                 expert_review_requested=data.expert_review_requested)
-    if errors:
-        raise ValidationErrors(errors)
-    return clean
-
 
 _CHILDREN = ("tags", "formats", "items")
 
@@ -166,7 +86,7 @@ def create_entry(session: Session, principal: Principal, org_id: int, data: Entr
     authorize(principal, Permission.CATALOG_MANAGE, org_ref(org))
     if org.kind != "provider":
         raise BusinessRuleError("Only a data provider can register catalog entries.")
-    clean = _validate(data)
+    clean = validate_entry(data)
     # Lock the provider's row so that two entries created at once cannot take the same number.
     session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
     seq = (session.execute(select(func.max(CatalogEntry.seq)).where(CatalogEntry.provider_org_id == org.id))
@@ -190,7 +110,7 @@ def update_entry(session: Session, principal: Principal, entry_id: int, data: En
         raise BusinessRuleError("Only a draft can be changed in full. Withdraw and revise a published entry "
                                 "to change its data items or formats.")
     before = snapshot(entry)
-    _apply(session, entry, _validate(data))
+    _apply(session, entry, validate_entry(data))
     entry.updated_at = utcnow()
     record(session, principal, "catalog.entry_updated", "catalog_entry", entry.id, before=before,
            after=snapshot(entry))
@@ -204,7 +124,7 @@ def update_entry_details(session: Session, principal: Principal, entry_id: int,
     entry = visible_entry(session, entry_id, principal)
     authorize(principal, Permission.CATALOG_MANAGE, entry_org(entry))
     errors: dict[str, str | Message] = {}
-    clean = _check_details(data, errors)
+    clean = check_details(data, errors)
     if errors:
         raise ValidationErrors(errors)
     before = {k: getattr(entry, k) for k in ("summary", "industry", "contact_name", "contact_phone",
