@@ -1,5 +1,6 @@
-"""The public pages of the web shell (A9.1, A9.2): home, services, showcase, interaction, statistics, about
-and the language switch. The catalog (/catalog) is kaifang/catalog/routes/pages.py.
+"""The public pages of the web shell (A9.1, A9.2): home, showcase, interaction, statistics, about and the
+language switch. The catalog (/catalog) is kaifang/catalog/routes/pages.py, the lookup services (/services)
+kaifang/datastore/routes/services_page.py.
 
 Parts of the platform that come later show their real structure with an honest empty state, never sample data.
 """
@@ -10,13 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from kaifang import i18n
-from kaifang.datastore import lookups
-from kaifang.security import Principal
 from kaifang.web.csrf import csrf_protect
-from kaifang.web.deps import get_db, get_principal
 from kaifang.web.forms import safe_next
 from kaifang.web.templating import render
 
@@ -54,13 +51,6 @@ OPEN_CLASSES: list[tuple[str, str]] = [
 @router.get("/")
 def home(request: Request) -> Response:
     return render(request, "web/home.html", {"domains": PRIORITY_DOMAINS})
-
-
-@router.get("/services")
-def services(request: Request, db: Annotated[Session, Depends(get_db)],
-             principal: Annotated[Principal, Depends(get_principal)]) -> Response:
-    """Named lookup services (A19.1, A22.1) with their request and response."""
-    return render(request, "web/services.html", {"services": lookups.lookup_services(db, principal)})
 
 
 @router.get("/showcase")
