@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 # Order matters only for readability of the OpenAPI document.
 ROUTER_MODULES = [
     "kaifang.web.routes.pages",
+    "kaifang.datastore.routes.services_page",
     "kaifang.web.routes.health",
     "kaifang.accounts.routes.pages",
     "kaifang.accounts.routes.console",
