@@ -123,8 +123,8 @@ def organisation_roster(session: Session, principal: Principal, org_id: int) -> 
         ).all()
     ]
     by_user = aliased(User)
-    by = select(by_user.email).where(by_user.id == MembershipChange.by_user_id).correlate(MembershipChange)
-    by = by.scalar_subquery()
+    by = (select(by_user.email).where(by_user.id == MembershipChange.by_user_id).correlate(MembershipChange)
+          .scalar_subquery())
     history = [
         (c, email, by_email)
         for c, email, by_email in session.execute(

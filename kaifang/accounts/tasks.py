@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from huey import crontab
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from kaifang.accounts.models import PasswordResetToken
 from kaifang.db import utcnow
@@ -20,4 +21,4 @@ def purge_reset_tokens(ctx: JobContext) -> int:
         result = session.execute(delete(PasswordResetToken).where(
             PasswordResetToken.expires_at < utcnow() - dt.timedelta(days=1)))
         session.commit()
-        return result.rowcount
+        return cast(CursorResult, result).rowcount

@@ -138,9 +138,9 @@ def _match(session: Session, words: list[segment.QueryWord], any_word: bool) -> 
     more relevant. The match is a condition on the entry rows, so that the score is computed only for the
     entries every filter keeps (a broad word and a narrow filter rank the few, not the many)."""
     if _dialect(session) == "postgresql":
-        groups = []
+        groups: list[Any] = []
         for w in words:
-            group = func.plainto_tsquery(literal_column("'simple'"), literal(w.word, String))
+            group: Any = func.plainto_tsquery(literal_column("'simple'"), literal(w.word, String))
             if w.parts:
                 group = group.op("||")(func.plainto_tsquery(literal_column("'simple'"),
                                                             literal(" ".join(w.parts), String)))
@@ -148,7 +148,7 @@ def _match(session: Session, words: list[segment.QueryWord], any_word: bool) -> 
         tsq = groups[0]
         for g in groups[1:]:
             tsq = tsq.op("||" if any_word else "&&")(g)
-        vector = literal_column("catalog_entry.search_vector")
+        vector: Any = literal_column("catalog_entry.search_vector")
         return CatalogEntry, vector.op("@@")(tsq), func.ts_rank_cd(vector, tsq)
     # The full-text table leads the join (``+`` keeps SQLite from probing it once per entry by rowid, 2.8 s at
     # 100,000 entries, bench/), and each match is joined to its entry by primary key.
@@ -212,7 +212,7 @@ def _search(session: Session, filters: Filters, words: list[segment.QueryWord], 
     tag, by format, and ordered for the page. Restricted fields (format, frequency, tags) count only entries
     that are not "not open" (A7.2)."""
     sqlite = _dialect(session) == "sqlite"
-    columns = (CatalogEntry.id, CatalogEntry.open_class, CatalogEntry.domain, CatalogEntry.region_code,
+    columns: tuple[Any, ...] = (CatalogEntry.id, CatalogEntry.open_class, CatalogEntry.domain, CatalogEntry.region_code,
                CatalogEntry.update_frequency, CatalogEntry.provider_org_id, CatalogEntry.updated_at,
                CatalogEntry.downloads, CatalogEntry.views)
     if not sqlite:  # the entry's tags and formats, as arrays kept by index_entry (migration 0004)
@@ -313,9 +313,9 @@ def cards(session: Session, entries: list[CatalogEntry], viewer: Principal) -> l
         tags.setdefault(entry_id, []).append(tag)
     out = []
     for e in entries:
-        base = dict(id=e.id, slug=e.slug, name=e.name, provider_id=e.provider_org_id,
-                    provider_name=names.get(e.provider_org_id, ""), region_code=e.region_code,
-                    open_class=e.open_class, status=e.status)
+        base: dict[str, Any] = dict(id=e.id, slug=e.slug, name=e.name, provider_id=e.provider_org_id,
+                                    provider_name=names.get(e.provider_org_id, ""), region_code=e.region_code,
+                                    open_class=e.open_class, status=e.status)
         if e.open_class == OpenClass.NOT_OPEN and not sees_internals(viewer, e):
             out.append(EntryCard(**base, restricted=True))
             continue

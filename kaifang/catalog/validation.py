@@ -70,7 +70,7 @@ def validate_entry(data: EntryInput) -> dict[str, Any]:
     """Every value checked; a draft may still lack required elements (checked on submission, A14.2)."""
     errors: dict[str, str | Message] = {}
     clean = check_details(data, errors)
-    checks = [("domain", data.domain, set(DOMAINS), "Unknown domain."),
+    checks: list[tuple[str, str | None, set[str], str]] = [("domain", data.domain, set(DOMAINS), "Unknown domain."),
               ("open_class", data.open_class, set(OpenClass), "Unknown open class."),
               ("data_type", data.data_type, set(DataType), "Unknown data type."),
               ("update_frequency", data.update_frequency, set(Frequency), "Unknown update frequency.")]

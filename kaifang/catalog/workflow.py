@@ -42,7 +42,7 @@ class EntryState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-STATE_LABELS: dict[EntryState, str] = {
+STATE_LABELS: dict[str, str] = {  # keyed by EntryState members (strings)
     EntryState.DRAFT: "Draft",
     EntryState.SUBMITTED: "Submitted",
     EntryState.UNDER_REVIEW: "Under review",

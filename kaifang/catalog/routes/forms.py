@@ -68,14 +68,15 @@ class EntryForm:
             return None
         v = self.values
         try:
-            return EntryInput(
+            return EntryInput.model_validate({
                 **{k: v.get(k, "") for k in TEXT_FIELDS},
                 **{k: v.get(k) or None for k in CHOICE_FIELDS},
-                tags=v.get("tags_list", []), themes=v.get("themes_list", []), formats=v.get("formats", []),
-                row_count=int(v["row_count"]) if v.get("row_count") else None,
-                expert_review_requested=bool(v.get("expert_review_requested")),
-                items=[{k: item[k] or None if k == "format" else item[k] for k in ITEM_FIELDS} for item in self.items],
-            )
+                "tags": v.get("tags_list", []), "themes": v.get("themes_list", []), "formats": v.get("formats", []),
+                "row_count": int(v["row_count"]) if v.get("row_count") else None,
+                "expert_review_requested": bool(v.get("expert_review_requested")),
+                "items": [{k: item[k] or None if k == "format" else item[k] for k in ITEM_FIELDS}
+                          for item in self.items],
+            })
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"])

@@ -63,14 +63,14 @@ def _calendar_form(request: Request, db: Session, principal: Principal, form: Su
 def calendar_page(request: Request, db: DB, principal: Manager, year: int = 0, received: str = "",
                   days: int = 10) -> Response:
     year = year or _this_year()
-    calc = None
+    calc: dict[str, object] | None = None
     if received:
         calc = {"received": received, "days": days}
         try:
             at = dt.datetime.fromisoformat(received)
             at = at if at.tzinfo else at.replace(tzinfo=workdays.SHANGHAI)
-            calc["due"] = workdays.load_calendar(db, principal).deadline(at, days)
-            calc["due_day"] = workdays.due_day(calc["due"])
+            due = workdays.load_calendar(db, principal).deadline(at, days)
+            calc.update(due=due, due_day=workdays.due_day(due))
         except ValueError:
             calc["error"] = translate(NOT_A_DATE)
         except BusinessRuleError as exc:
