@@ -20,7 +20,7 @@ from kaifang import __version__, i18n
 from kaifang.audit import RequestContext, current_request
 from kaifang.config import Settings, get_settings
 from kaifang.db import make_engine, make_sessionmaker
-from kaifang.security import ANONYMOUS
+from kaifang.security import ANONYMOUS, Principal
 from kaifang.tasks import JobQueue
 from kaifang.web.errors import install_error_handlers
 from kaifang.web.ratelimit import make_rate_limiter
@@ -44,14 +44,15 @@ class RequestContextMiddleware:
         request = Request(scope)
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         ip = request.client.host if request.client else None
-        principal = ANONYMOUS
+        principal: Principal = ANONYMOUS
         uid = request.session.get("uid")
         if uid is not None:
             with self.sessions() as session:
-                principal = load_principal(session, ANONYMOUS, int(uid), int(request.session.get("epoch", -1)))
-            if principal is None:
+                found = load_principal(session, ANONYMOUS, int(uid), int(request.session.get("epoch", -1)))
+            if found is None:  # the account is gone or closed, or signed out everywhere
                 request.session.clear()
-                principal = ANONYMOUS
+            else:
+                principal = found
         scope.setdefault("state", {})["principal"] = principal
         scope["state"]["request_id"] = request_id
         lang = i18n.pick_lang(request.session.get("lang") or (principal.lang if principal.user_id else None))
