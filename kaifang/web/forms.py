@@ -205,6 +205,3 @@ def safe_next(target: str | None, default: str = "/") -> str:
         return default
     return target
 
-
-def translate_errors(errors: Mapping[str, str | Message]) -> dict[str, str]:
-    return translate_all(errors)
