@@ -37,11 +37,6 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
                   status_code=status)
 
 
-def translate_rule_error(exc: KaifangError) -> str:
-    """Deprecated name of ``kaifang.i18n.translate``; kept until every route uses ``act()``."""
-    return translate(exc)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def _login_first(request: Request, exc: NotAuthenticated) -> Response:
