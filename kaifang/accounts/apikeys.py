@@ -1,10 +1,12 @@
 """Free API keys (A19.1): a key identifies the caller for rate limits and statistics; it grants nothing that
-the key's owner could not read anyway."""
+the key's owner could not read anyway. A key bound to a grant of conditional access (A20.4) reads that grant's
+dataset only; a sanction (A34.1) revokes keys at once. Other domains do both through the services here."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
@@ -68,6 +70,35 @@ def revoke_api_key(session: Session, principal: Principal, key_id: int) -> ApiKe
         key.revoked_at = utcnow()
         record(session, principal, "accounts.api_key_revoked", "api_key", key.id, after={"prefix": key.prefix})
     return key
+
+
+@service(AUTHENTICATED)
+def bind_api_key(session: Session, principal: Principal, key_id: int, grant_id: int | None) -> ApiKey:
+    """A20.4: bind one of the caller's live keys to a grant (None: unbind it). The caller's domain has checked
+    that the grant is theirs; a key that is not theirs, or revoked, does not exist for them."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.user_id != principal.user_id or key.revoked_at is not None:
+        raise NotFound()
+    before = key.grant_id
+    key.grant_id = grant_id
+    record(session, principal, "accounts.api_key_bound", "api_key", key.id, before={"grant_id": before},
+           after={"grant_id": grant_id})
+    return key
+
+
+@service(Permission.ACCESS_SANCTION)
+def revoke_keys_of(session: Session, principal: Principal, user_id: int,
+                   bound_to: Iterable[int] | None = None) -> list[int]:
+    """A34.1: a sanction stops a user's keys at once: every live key, or (``bound_to``) those bound to these
+    grants. Returns the ids of the keys revoked; the sanction's audit event lists them."""
+    stmt = select(ApiKey.id).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+    if bound_to is not None:
+        stmt = stmt.where(ApiKey.grant_id.in_(list(bound_to) or [-1]))
+    key_ids = list(session.execute(stmt).scalars())
+    if key_ids:
+        session.execute(update(ApiKey).where(ApiKey.id.in_(key_ids)).values(revoked_at=utcnow())
+                        .execution_options(synchronize_session=False))
+    return key_ids
 
 
 @query(Permission.SELF_READ)
