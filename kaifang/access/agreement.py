@@ -7,6 +7,8 @@ import hashlib
 import string
 from collections.abc import Mapping
 
+from kaifang.errors import BusinessRuleError
+
 # Every clause A21.1 names, in the order the agreement shows them: key -> English msgid of its heading.
 CLAUSES: dict[str, str] = {
     "purpose": "Purpose of use",
@@ -54,33 +56,24 @@ DEFAULT_CLAUSES: dict[str, str] = {
 }
 
 
-class TemplateError(ValueError):
-    """A clause is missing, or names a placeholder that does not exist: ``field`` is the clause key."""
-
-    def __init__(self, message: str, field: str, **params: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
-
-
 def check_clauses(clauses: Mapping[str, str]) -> dict[str, str]:
-    """Every clause present and non-empty, every ``{placeholder}`` known. Returns the cleaned clauses."""
+    """Every clause present and non-empty, every ``{placeholder}`` known. Returns the cleaned clauses; a refusal
+    names the clause at fault (its key) as the field."""
     clean: dict[str, str] = {}
     for key in CLAUSES:
         text = (clauses.get(key) or "").strip()
         if not text:
-            raise TemplateError("Every clause of the agreement must be written: %(clause)s is empty.", key,
-                                clause=CLAUSES[key])
+            raise BusinessRuleError("Every clause of the agreement must be written: %(clause)s is empty.", key,
+                                    clause=CLAUSES[key])
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError:
-            raise TemplateError("Unbalanced braces in %(clause)s: write {{ and }} for a literal brace.", key,
-                                clause=CLAUSES[key]) from None
+            raise BusinessRuleError("Unbalanced braces in %(clause)s: write {{ and }} for a literal brace.", key,
+                                    clause=CLAUSES[key]) from None
         unknown = sorted(n for n in names if n not in PLACEHOLDERS)
         if unknown:
-            raise TemplateError("Unknown placeholder {%(name)s} in %(clause)s.", key, name=unknown[0],
-                                clause=CLAUSES[key])
+            raise BusinessRuleError("Unknown placeholder {%(name)s} in %(clause)s.", key, name=unknown[0],
+                                    clause=CLAUSES[key])
         clean[key] = text
     return clean
 

@@ -1,9 +1,9 @@
 """Conditional access (A20-A24, A34): applications and their acceptance rounds, the datasets and fields each asks
 for, attachments, the use agreement and its signatures, the grants that result, out-of-catalog requests,
-results of use, sanctions and in-platform notifications.
+results of use and sanctions (notifications are kaifang/notify's).
 
-No relationships: queries join explicitly. ``status`` of an application or a request belongs to its workflow
-(kaifang/access/workflow.py): only ``kaifang.workflow.transition()`` changes it.
+No relationships: queries join explicitly. ``status`` of an application or a request, and ``state`` of a grant,
+belong to their workflows (kaifang/access/workflow.py): only ``kaifang.workflow.transition()`` changes them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kaifang.clock import LOCAL_TZ
 from kaifang.db import Base, UTCDateTime
 
 
@@ -53,6 +54,11 @@ class AccessApplication(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def number(self) -> str:
+        """The application number people quote: ``SQ``, the year it was made (Beijing time), the id."""
+        return f"SQ{self.created_at.astimezone(LOCAL_TZ):%Y}{self.id:06d}"
 
 
 class ApplicationItem(Base):
@@ -152,7 +158,8 @@ class AgreementSignature(Base):
 
 class Grant(Base):
     """A20.4, A22.1: what a signed agreement lets its applicant read of one dataset: the data items, the rows,
-    the delivery paths, the period. ``state`` is active, suspended (a sanction), revoked or expired."""
+    the delivery paths, the period. ``state`` (the workflow ``access_grant``) is active, suspended (a sanction),
+    revoked or expired."""
 
     __tablename__ = "access_grant"
     __table_args__ = (UniqueConstraint("application_id", "entry_id"),)
@@ -231,17 +238,3 @@ class Sanction(Base):
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     lift_reason: Mapped[str] = mapped_column(Text, default="")
-
-
-class Notification(Base):
-    """A message in the platform for one user (also mailed): an English msgid with JSON params, and a link."""
-
-    __tablename__ = "notification"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    message: Mapped[str] = mapped_column(Text)  # msgid
-    params: Mapped[str] = mapped_column(Text, default="{}")
-    link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from huey import crontab
 
-from kaifang.access.services import run_deadlines
+from kaifang.access.deadlines import run_deadlines
 from kaifang.security import SYSTEM
-from kaifang.tasks.queue import JobContext
-from kaifang.tasks.registry import periodic_job
+from kaifang.tasks import JobContext, periodic_job
 
 
 # 16:05 UTC is 00:05 in Beijing: a period that ended at midnight stops being shown as in force at once (reads

@@ -145,13 +145,12 @@ def sha_of(session: Session, app_id: int) -> str:
 
 
 def people_by_email(session: Session, email: str) -> Principal:
-    from sqlalchemy import select
-
-    from kaifang.accounts.models import User
-    from kaifang.accounts.queries import load_principal
+    """The principal of the account registered with ``email`` (a freshly made one: its sessions are epoch 0)."""
+    from kaifang.accounts import load_principal, user_id_for_email
     from kaifang.security import ANONYMOUS
 
-    user = session.execute(select(User).where(User.email == email)).scalar_one()
-    principal = load_principal(session, ANONYMOUS, user.id, user.session_epoch)
+    user_id = user_id_for_email(session, email)
+    assert user_id is not None, email
+    principal = load_principal(session, ANONYMOUS, user_id, 0)
     assert principal is not None
     return principal

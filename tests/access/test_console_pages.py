@@ -398,20 +398,22 @@ CONSOLE_PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "access_console.po"
 
 
 def _console_msgids() -> dict[str, str]:
-    """The literal msgids of the console pages and of their route module (sentences: a capital, a space); the
+    """The literal msgids of the console pages and of their route modules (sentences: a capital, a space); the
     domain's labels, states and errors they show are checked with the applicant pages."""
     found: dict[str, str] = {}
     for path in sorted((PKG / "access" / "templates" / "access").glob("console_*.html")):
         for m in _TEMPLATE_CALL.finditer(path.read_text(encoding="utf-8")):
             found.setdefault(re.sub(r"\\(.)", r"\1", m.group(1) if m.group(1) is not None else m.group(2)), path.name)
-    tree = ast.parse((PKG / "access" / "routes" / "console.py").read_text(encoding="utf-8"))
-    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                  if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body
-                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-                and node.value[:1].isupper() and " " in node.value):
-            found.setdefault(node.value, "console.py")
+    routes = PKG / "access" / "routes"
+    for module in [*sorted(routes.glob("console*.py")), routes / "sanctions.py"]:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and node.value[:1].isupper() and " " in node.value):
+                found.setdefault(node.value, module.name)
     for item in MENU:
         if item.href.startswith("/console/access"):
             found.setdefault(item.label, "MENU")

@@ -37,7 +37,7 @@ def _post(c: TestClient, path: str, data: dict, page: str):
 
 
 def test_apply_refuse_to_accept_resubmit_accept_approve_sign_read_expire_A20_A21_A22(
-        session, settings, world, tmp_path, app, monkeypatch):
+        session, settings, world, tmp_path, app, clock):
     entry = conditional_register(session, settings, world, tmp_path)
     company = _client(app, world, "company")
     bureau = _client(app, world, "city_bureau")
@@ -106,7 +106,7 @@ def test_apply_refuse_to_accept_resubmit_accept_approve_sign_read_expire_A20_A21
 
     # A21.1: the period ends at 24:00 of its last day; the next request is refused.
     ends = session.execute(select(Grant.ends_at).where(Grant.id == grant_id)).scalar_one()
-    monkeypatch.setattr("kaifang.datastore.queries.utcnow", lambda: ends + dt.timedelta(seconds=1))
+    clock.set(ends + dt.timedelta(seconds=1))
     assert company.get(f"/datasets/{entry.id}/download/csv").status_code == 403
     assert company.get(f"/api/v1/datasets/{entry.id}/records").status_code == 403
     r = anonymous.get(f"/api/v1/datasets/{entry.id}/records", headers={"X-API-Key": key.plaintext})

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 import kaifang
 from kaifang.access import agreement, schemas, services, workflow
-from kaifang.access.models import AccessApplication, ApplicationAttachment, ApplicationItem, Notification
-from kaifang.access.routes import pages
+from kaifang.access.models import AccessApplication, ApplicationAttachment, ApplicationItem
+from kaifang.access.routes import common
 from kaifang.accounts import apikeys
-from kaifang.accounts.models import ApiKey
 from kaifang.config import Settings
 from kaifang.i18n import LOCALE_DIR, translations
+from kaifang.notify import my_notifications
 from tests.access.factories import (
     FIELDS,
     application_input,
@@ -220,8 +220,9 @@ def test_a20_1_a_complete_application_is_submitted_and_the_bureau_is_told(client
     read = _post(bureau, "/me/notifications/read", {}, "/me/notifications")
     assert read.status_code == 303 and read.headers["location"] == "/me/notifications"
     assert 'aria-label="1 条未读"' not in bureau.get("/me/notifications").text
-    assert session.execute(select(Notification).where(Notification.user_id == world.users["city_bureau"],
-                                                      Notification.read_at.is_(None))).first() is None
+    session.expire_all()
+    bureau_notes = my_notifications(session, world.principal(session, "city_bureau"), 1).items
+    assert bureau_notes and not any(n.unread for n in bureau_notes)
 
 
 def test_a20_1_the_applicant_withdraws_a_submitted_application(client: TestClient, session: Session, world: World,
@@ -337,11 +338,11 @@ def test_a20_4_an_api_key_is_bound_to_a_grant_and_unbound(client: TestClient, se
     bound = _post(client, f"/access/grants/{grant_id}/key", {"key_id": str(key.id)}, f"/access/{app.id}")
     assert bound.status_code == 303 and bound.headers["location"] == f"/access/{app.id}#grants"
     session.expire_all()
-    assert session.get(ApiKey, key.id).grant_id == grant_id
+    assert [k.grant_id for k in apikeys.my_api_keys(session, who.applicant)] == [grant_id]
     assert "研究脚本 <code>" in client.get(f"/access/{app.id}").text
     _post(client, f"/access/grants/{grant_id}/key", {"key_id": ""}, f"/access/{app.id}")
     session.expire_all()
-    assert session.get(ApiKey, key.id).grant_id is None
+    assert [k.grant_id for k in apikeys.my_api_keys(session, who.applicant)] == [None]
     other = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
     login(other, world.emails["citizen"])
     assert _post(other, f"/access/grants/{grant_id}/key", {"key_id": str(key.id)}, "/access").status_code == 404
@@ -385,11 +386,11 @@ def test_notifications_are_translated_and_marked_read_one_by_one(client: TestCli
     login(client, world.emails["company"])
     page = client.get("/me/notifications").text
     assert "您的申请已受理并转交开放主体审核：企业画像研究数据申请" in page and f'href="/access/{app.id}"' in page
-    note_id = session.execute(select(Notification.id).where(Notification.user_id == world.users["company"])
-                              ).scalar_one()
-    answer = _post(client, "/me/notifications/read", {"id": str(note_id), "next": "/access"}, "/me/notifications")
+    [note] = my_notifications(session, who.applicant, 1).items
+    answer = _post(client, "/me/notifications/read", {"id": str(note.id), "next": "/access"}, "/me/notifications")
     assert answer.status_code == 303 and answer.headers["location"] == "/access"
-    assert session.get(Notification, note_id).read_at is not None
+    session.expire_all()
+    assert not my_notifications(session, who.applicant, 1).items[0].unread
     assert '<a href="/me/notifications">消息</a>' in client.get("/access").text
 
 
@@ -474,7 +475,14 @@ def test_the_pages_speak_english_on_request(client: TestClient, world: World, re
 
 _TEMPLATE_CALL = re.compile(r"""(?<![\w.])_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")
-DOMAIN_FILES = ("services.py", "queries.py", "workflow.py", "agreement.py", "schemas.py")
+# Every module of the domain but its tables and the access decision (its refusals are translated with the data
+# pages).
+DOMAIN_FILES = tuple(sorted(p.name for p in (PKG / "access").glob("*.py")
+                            if p.name not in ("__init__.py", "decision.py", "models.py")))
+# The applicants' route modules (the console's are checked in test_console_pages.py) and the messages page.
+PAGE_MODULES = [PKG / "access" / "routes" / f"{name}.py" for name in ("applications", "application_form", "requests",
+                                                                       "sanctions", "common")]
+PAGE_MODULES.append(PKG / "notify" / "routes" / "pages.py")
 OWN_PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "access_pages.po"
 
 
@@ -485,9 +493,11 @@ def _domain_msgids() -> dict[str, str]:
     for name in DOMAIN_FILES:
         tree = ast.parse((PKG / "access" / name).read_text(encoding="utf-8"))
         docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                      if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body
+                      if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.body
                       and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
         formatted = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        formatted |= {id(v) for n in ast.walk(tree) if isinstance(n, ast.Assign)  # names in __all__
+                      and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets) for v in ast.walk(n)}
         for node in ast.walk(tree):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
                     and id(node) not in formatted and node.value[:1].isascii()
@@ -495,12 +505,12 @@ def _domain_msgids() -> dict[str, str]:
                 found.setdefault(node.value, name)
     labels = [schemas.KIND_LABELS, schemas.DELIVERY_LABELS, schemas.NOT_ACCEPTED_REASONS, schemas.RESULT_KINDS,
               schemas.REQUEST_OUTCOMES, schemas.SANCTION_KINDS, workflow.STATE_LABELS, workflow.REQUEST_STATE_LABELS,
-              agreement.CLAUSES, agreement.PLACEHOLDERS, pages.ROUND_OUTCOMES,
-              pages.GRANT_STATES, pages.SIDES]
+              workflow.GRANT_STATE_LABELS, agreement.CLAUSES, agreement.PLACEHOLDERS, common.ROUND_OUTCOMES,
+              common.GRANT_STATES, common.SIDES]
     for d in labels:
         for v in d.values():
             found.setdefault(v, "labels")
-    for t in (*workflow.APPLICATION.transitions, *workflow.DATA_REQUEST.transitions):
+    for t in (*workflow.APPLICATION.transitions, *workflow.DATA_REQUEST.transitions, *workflow.GRANT.transitions):
         found.setdefault(t.title, "transitions")
     return found
 
@@ -508,14 +518,22 @@ def _domain_msgids() -> dict[str, str]:
 def _page_msgids() -> dict[str, str]:
     found: dict[str, str] = {}
     paths = [p for p in (PKG / "access" / "templates" / "access").glob("*.html") if not p.name.startswith("console_")]
+    paths += [PKG / "notify" / "templates" / "notify" / "notifications.html"]
     for path in [*paths, PKG / "web" / "templates" / "base.html"]:
         for m in _TEMPLATE_CALL.finditer(path.read_text(encoding="utf-8")):
             found.setdefault(re.sub(r"\\(.)", r"\1", m.group(1) if m.group(1) is not None else m.group(2)), path.name)
-    for node in ast.walk(ast.parse((PKG / "access" / "routes" / "pages.py").read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "gettext_"
-                and node.args and isinstance(node.args[0], ast.Constant)):
-            found.setdefault(node.args[0].value, "pages.py")
-    found.setdefault(pages.BAD_DATE, "pages.py")
+    for module in PAGE_MODULES:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        formatted = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        for node in ast.walk(tree):  # sentences: the flashed messages and the texts of gettext_ calls
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and id(node) not in formatted
+                    and (node.value[:1].isupper() or node.value.startswith("%(")) and " " in node.value):
+                found.setdefault(node.value, module.name)
+    found.setdefault(schemas.APPLICANT_BAD_DATE, "schemas.py")
     return found
 
 

@@ -16,15 +16,16 @@ from kaifang.access.models import (
     AccessApplication,
     AgreementSignature,
     Grant,
-    Notification,
     UseAgreement,
 )
 from kaifang.access.queries import application_view, work_queue
+from kaifang.access.schemas import ItemInput
 from kaifang.accounts.apikeys import create_api_key, principal_for_key
-from kaifang.datastore.queries import open_for_reading
+from kaifang.datastore.reading import open_for_reading
 from kaifang.errors import ValidationErrors
+from kaifang.notify import my_notifications
 from kaifang.security import ANONYMOUS, BusinessRuleError, NotFound, PermissionDenied
-from kaifang.workflow import IllegalTransition
+from kaifang.workflow import IllegalTransition, StatusChangedOutsideWorkflow, history
 from tests.access.factories import (
     FIELDS,
     GRANTED,
@@ -38,6 +39,12 @@ from tests.access.factories import (
     people,
     submitted,
 )
+from tests.helpers import audit_events
+
+
+def messages(session, principal) -> list[str]:
+    """The msgids of the notifications ``principal`` has received, newest first."""
+    return [n.message.msgid for n in my_notifications(session, principal, 1).items]
 
 
 @pytest.fixture
@@ -48,12 +55,6 @@ def entry(session, settings, world, tmp_path):
 @pytest.fixture
 def who(session, world):
     return people(session, world)
-
-
-def at(monkeypatch, when: dt.datetime) -> None:
-    """Move the clock the workflow and the services read (the calendar itself is the real one)."""
-    for module in ("kaifang.workflow.machine", "kaifang.access.services", "kaifang.datastore.queries"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: when)
 
 
 # --- A20.1, A20.2: drafts, submission, acceptance rounds ----------------------------------------------
@@ -76,8 +77,8 @@ def test_only_conditional_published_data_of_one_provider_is_applied_for_A20_1(se
         services.save_application(session, who.applicant, None, application_input(entry.id, items=[
             *application_input(entry.id).items, *application_input(other.id).items,
             *application_input(open_entry.id).items]))
-    assert "same provider" in exc.value.errors["items.1.entry_id"]
-    assert "Only conditionally open" in exc.value.errors["items.2.entry_id"]
+    assert "same provider" in exc.value.errors["items.1.entry_id"].msgid
+    assert "Only conditionally open" in exc.value.errors["items.2.entry_id"].msgid
     with pytest.raises(ValidationErrors) as exc:
         services.save_application(session, who.applicant, None, application_input(
             entry.id, period_end=dt.date(2020, 1, 1)))
@@ -135,27 +136,32 @@ def test_attachments_are_checked_for_type_and_size_A20_1(session, who, entry):
     # Saturday 10 October 2026, a make-up working day: the day of acceptance never counts; 12-16 and 19-23.
     (dt.datetime(2026, 10, 10, 3, 0, tzinfo=dt.UTC), dt.datetime(2026, 10, 23, 16, 0, tzinfo=dt.UTC)),
 ], ids=["day-before-national-day", "make-up-saturday"])
-def test_review_is_due_ten_working_days_after_acceptance_A20_3(session, who, entry, monkeypatch, accepted_at, due):
+def test_review_is_due_ten_working_days_after_acceptance_A20_3(session, who, entry, clock, accepted_at, due):
     app = submitted(session, who, entry.id)
-    at(monkeypatch, accepted_at)
+    clock.set(accepted_at)
     services.accept_application(session, who.city_bureau, app.id)
     assert session.get(AccessApplication, app.id).due_at == due
 
 
-def test_overdue_review_is_escalated_to_the_bureau_and_reminded_before_A20_3(session, who, entry, monkeypatch):
+def test_overdue_review_is_escalated_to_the_bureau_and_reminded_before_A20_3(session, who, entry, clock):
     app = accepted(session, who, entry.id)
     due = session.get(AccessApplication, app.id).due_at
-    at(monkeypatch, due - dt.timedelta(hours=20))
+    clock.set(due - dt.timedelta(hours=20))
     assert services.run_deadlines(session, who.city_bureau)["reminded"] == 1
     assert services.run_deadlines(session, who.city_bureau)["reminded"] == 0  # once
-    at(monkeypatch, due + dt.timedelta(minutes=1))
+    clock.set(due + dt.timedelta(minutes=1))
     assert services.run_deadlines(session, who.city_bureau)["escalated"] == 1
     assert session.get(AccessApplication, app.id).escalated_at is not None
-    to_bureau = session.execute(select(Notification).where(
-        Notification.user_id == who.city_bureau.user_id, Notification.message.like("Overdue%"))).scalars().all()
+    to_bureau = [m for m in messages(session, who.city_bureau) if m.startswith("Overdue")]
     assert len(to_bureau) == 1
+    assert services.run_deadlines(session, who.city_bureau)["escalated"] == 0  # once
     queue = work_queue(session, who.city_bureau, now=due + dt.timedelta(minutes=1))
     assert queue[0].app.id == app.id and queue[0].overdue
+    # Both are moves of the process that keep its state and its deadline, with history and audit (the system's).
+    steps = [(h.transition, h.to_state, h.actor_label) for h in history(session, app)][-2:]
+    assert steps == [("remind", "accepted", "system"), ("escalate", "accepted", "system")]
+    assert [e.after["due_at"] for e in audit_events(session, "access_application.escalate")] == [due.isoformat()]
+    assert session.get(AccessApplication, app.id).due_at == due
 
 
 # --- illegal moves -----------------------------------------------------------------------------------
@@ -210,7 +216,8 @@ def test_approval_scope_is_checked_against_the_data_items_A20_3(session, who, en
     bad.items[0].row_filter = "no_such_column=1"
     with pytest.raises(ValidationErrors) as exc:
         services.approve_application(session, who.staff, app.id, bad)
-    assert "no_such_column" in exc.value.errors[f"items.{entry.id}.row_filter"]
+    problem = exc.value.errors[f"items.{entry.id}.row_filter"]
+    assert problem.msgid == "Unknown column: %(column)s" and problem.params["column"] == "no_such_column"
     assert session.get(AccessApplication, app.id).status == "accepted"
 
 
@@ -263,12 +270,12 @@ def test_template_needs_every_clause_and_known_placeholders_A21_1(session, who):
 
 # --- A20.4, A21.1, A34.1: grants stop on the next request ---------------------------------------------
 
-def test_period_end_stops_reads_and_the_daily_run_expires_the_agreement_A21_1(session, who, entry, monkeypatch):
+def test_period_end_stops_reads_and_the_daily_run_expires_the_agreement_A21_1(session, who, entry, clock):
     app = in_force(session, who, entry.id)
     grant = session.execute(select(Grant).where(Grant.application_id == app.id)).scalar_one()
-    at(monkeypatch, grant.ends_at - dt.timedelta(seconds=1))
+    clock.set(grant.ends_at - dt.timedelta(seconds=1))
     assert open_for_reading(session, who.applicant, entry.id, Delivery.API, "test").readable
-    at(monkeypatch, grant.ends_at)
+    clock.set(grant.ends_at)
     assert open_for_reading(session, who.applicant, entry.id, Delivery.API, "test").refused
     assert services.run_deadlines(session, who.city_bureau)["expired"] == 1
     assert session.get(AccessApplication, app.id).status == "expired"
@@ -335,9 +342,9 @@ def test_a_key_bound_to_a_grant_reads_only_that_grant_A20_4(session, settings, w
 # --- A23.1, A24.2 ------------------------------------------------------------------------------------
 
 def test_out_of_catalog_request_is_routed_and_answered_within_ten_working_days_A23_1(session, who, world,
-                                                                                     monkeypatch):
+                                                                                     clock):
     req = services.submit_request(session, who.other_user, "公共自行车站点实时数据", "站点位置、可借车辆数", "出行应用")
-    at(monkeypatch, dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC))
+    clock.set(dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC))
     with pytest.raises((NotFound, PermissionDenied)):
         services.route_request(session, who.staff, req.id, world.orgs["agency"])
     services.route_request(session, who.city_bureau, req.id, world.orgs["agency"])
@@ -363,12 +370,8 @@ def test_results_of_use_are_reported_against_an_agreement_in_force_A24_2(session
 
 
 def test_every_transition_is_audited(session, who, entry):
-    from kaifang.audit.models import AuditEvent
-
     app = in_force(session, who, entry.id)
-    actions = session.execute(select(AuditEvent.action).where(AuditEvent.object_type == "access_application",
-                                                              AuditEvent.object_id == str(app.id))
-                              .order_by(AuditEvent.id)).scalars().all()
+    actions = [e.action for e in audit_events(session, object_type="access_application", object_id=app.id)]
     assert [a for a in actions if a.startswith("access_application.")] == [
         "access_application.submit", "access_application.accept", "access_application.approve",
         "access_application.sign_applicant", "access_application.sign_provider", "access_application.take_effect"]
@@ -386,11 +389,11 @@ def test_each_step_notifies_in_the_platform_and_by_mail(session, who, world, ent
     import time
 
     app = accepted(session, who, entry.id)
-    rows = session.execute(select(Notification.user_id, Notification.message).order_by(Notification.id)).all()
-    assert (who.city_bureau.user_id, "New application for conditional data: %(title)s") in rows
-    assert (who.staff.user_id, "Application accepted, please review it by %(due)s: %(title)s") in rows
-    assert (who.applicant.user_id, "Your application has been accepted and passed to the provider: %(title)s") in rows
-    assert who.district_bureau.user_id not in {u for u, _ in rows}, "a city agency's application is not Kunshan's"
+    assert "New application for conditional data: %(title)s" in messages(session, who.city_bureau)
+    assert "Application accepted, please review it by %(due)s: %(title)s" in messages(session, who.staff)
+    assert "Your application has been accepted and passed to the provider: %(title)s" in messages(session,
+                                                                                                  who.applicant)
+    assert messages(session, who.district_bureau) == [], "a city agency's application is not Kunshan's"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not mailbox.to(world.emails["provider_staff"]):
         time.sleep(0.05)
@@ -399,10 +402,10 @@ def test_each_step_notifies_in_the_platform_and_by_mail(session, who, world, ent
     assert f"/console/access/{app.id}" in mail[0].get_content()
 
 
-def test_an_unanswered_request_is_escalated_once_when_overdue_A23_1(session, who, world, monkeypatch):
+def test_an_unanswered_request_is_escalated_once_when_overdue_A23_1(session, who, world, clock):
     req = services.submit_request(session, who.other_user, "公共自行车站点实时数据", "站点位置", "出行应用")
     services.route_request(session, who.city_bureau, req.id, world.orgs["agency"])
-    at(monkeypatch, req.due_at + dt.timedelta(minutes=1))
+    clock.set(req.due_at + dt.timedelta(minutes=1))
     assert services.run_deadlines(session, who.city_bureau)["requests_escalated"] == 1
     assert services.run_deadlines(session, who.city_bureau)["requests_escalated"] == 0
     assert req.escalated_at is not None
@@ -424,3 +427,35 @@ def test_long_texts_are_refused_with_the_field_named_A20_1(session, who, entry):
     with pytest.raises(ValidationErrors) as exc:
         services.save_application(session, who.applicant, None, application_input(entry.id, reason="长" * 5001))
     assert set(exc.value.errors) == {"reason"}
+    assert exc.value.errors["reason"].params == {"n": 5000}  # the limit is a parameter, not part of the msgid
+    with pytest.raises(ValidationErrors) as exc:
+        services.save_application(session, who.applicant, None, application_input(
+            entry.id, items=[ItemInput(entry.id, ["name"])] * 21))
+    assert exc.value.errors["items"].params == {"n": 20}
+
+
+# --- A20.4, A34.1: a grant moves only through its workflow ---------------------------------------------
+
+def test_a_grant_is_suspended_resumed_and_revoked_through_its_workflow_with_history_A34_1(session, who, entry):
+    app = in_force(session, who, entry.id)
+    grant = session.execute(select(Grant).where(Grant.application_id == app.id)).scalar_one()
+    sanction = services.impose_sanction(session, who.city_bureau, who.applicant.user_id, "restrict", "违规转售")
+    assert (grant.state, grant.state_reason) == ("suspended", f"sanction:{sanction.id}")
+    services.lift_sanction(session, who.city_bureau, sanction.id, "已整改")
+    services.revoke_application(session, who.cdo, app.id, "协议终止")
+    assert [(h.from_state, h.transition, h.to_state) for h in history(session, grant)] == [
+        ("active", "suspend", "suspended"), ("suspended", "resume", "active"), ("active", "revoke", "revoked")]
+    assert [e.action for e in audit_events(session, object_type="access_grant", object_id=grant.id)] == [
+        "access.grant_started", "access_grant.suspend", "access_grant.resume", "access_grant.revoke"]
+    with pytest.raises(StatusChangedOutsideWorkflow):
+        grant.state = "active"
+        session.flush()
+
+
+def test_expiry_ends_a_suspended_grant_too_A21_1(session, who, entry, clock):
+    app = in_force(session, who, entry.id)
+    grant = session.execute(select(Grant).where(Grant.application_id == app.id)).scalar_one()
+    services.impose_sanction(session, who.city_bureau, who.applicant.user_id, "restrict", "违规")
+    clock.set(grant.ends_at)
+    assert services.run_deadlines(session, who.city_bureau)["expired"] == 1
+    assert grant.state == "expired" and [h.transition for h in history(session, grant)] == ["suspend", "expire"]
