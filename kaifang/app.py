@@ -112,7 +112,9 @@ def create_app(
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
+    from kaifang.notify.routes.pages import show_unread_count
     from kaifang.routes import include_all
 
     include_all(app)
+    show_unread_count()  # base.html's count of unread messages
     return app

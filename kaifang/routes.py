@@ -23,8 +23,16 @@ ROUTER_MODULES = [
     "kaifang.catalog.routes.pages",
     "kaifang.catalog.routes.console",
     "kaifang.datastore.routes.pages",
-    "kaifang.access.routes.pages",
-    "kaifang.access.routes.console",
+    # Conditional access, one module per process. A path with a word (/access/new, /console/access/requests) comes
+    # before the same path with an id (/access/{app_id}, /console/access/{app_id}).
+    "kaifang.access.routes.application_form",
+    "kaifang.access.routes.applications",
+    "kaifang.access.routes.requests",
+    "kaifang.access.routes.sanctions",
+    "kaifang.access.routes.console_requests",
+    "kaifang.access.routes.console_template",
+    "kaifang.access.routes.console_applications",
+    "kaifang.notify.routes.pages",
 ]
 
 

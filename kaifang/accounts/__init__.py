@@ -41,6 +41,7 @@ from kaifang.accounts.recipients import (
     bureau_people,
     contacts,
     organisation_info,
+    organisations_in,
     people_of,
     provider_people,
     region_exists,
@@ -63,15 +64,16 @@ from kaifang.accounts.uscc import CHARSET as USCC_CHARSET
 from kaifang.accounts.uscc import WEIGHTS as USCC_WEIGHTS
 from kaifang.accounts.uscc import USCCError, check_char, is_valid_uscc, normalize_uscc
 
+# Other domains also use the recipients and names of recipients.py, and API keys bound to grants or revoked by a
+# sanction (apikeys.py).
 __all__ = [
-    "ROLE_ORG_KIND", "USCC_CHARSET", "USCC_WEIGHTS", "LoginResult", "Organisation", "OrganisationInput", "Profile",
-    "ProfileUpdate", "Region", "Registration", "Roster", "RosterEntry", "USCCError", "accept_rules", "add_member",
-    "authenticate", "change_password", "check_char", "create_organisation", "is_valid_uscc", "list_organisations",
-    "list_regions", "load_principal", "mark_key_used", "my_organisations", "my_profile", "normalize_email",
-    "normalize_uscc", "org_ref", "organisation_contacts", "organisation_id", "organisation_roster", "principal_for_key",
-    "register_user", "remove_member", "request_password_reset", "reset_password", "set_organisation_active",
-    "update_profile",
-    # Recipients and names for other domains (recipients.py); API keys bound to grants and revoked by sanctions.
-    "Contact", "OrgInfo", "bind_api_key", "bureau_people", "contacts", "my_api_keys", "organisation_info",
-    "people_of", "provider_people", "region_exists", "revoke_keys_of", "user_id_for_email", "user_label",
+    "ROLE_ORG_KIND", "USCC_CHARSET", "USCC_WEIGHTS", "Contact", "LoginResult", "OrgInfo", "Organisation",
+    "OrganisationInput", "Profile", "ProfileUpdate", "Region", "Registration", "Roster", "RosterEntry", "USCCError",
+    "accept_rules", "add_member", "authenticate", "bind_api_key", "bureau_people", "change_password", "check_char",
+    "contacts", "create_organisation", "is_valid_uscc", "list_organisations", "list_regions", "load_principal",
+    "mark_key_used", "my_api_keys", "my_organisations", "my_profile", "normalize_email", "normalize_uscc", "org_ref",
+    "organisation_contacts", "organisation_id", "organisation_info", "organisation_roster", "organisations_in",
+    "people_of", "principal_for_key", "provider_people", "region_exists", "register_user", "remove_member",
+    "request_password_reset", "reset_password", "revoke_keys_of", "set_organisation_active", "update_profile",
+    "user_id_for_email", "user_label",
 ]
