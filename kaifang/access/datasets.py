@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from kaifang.catalog import get_entry
-from kaifang.security import SYSTEM
+from kaifang.catalog import entry_access_info
 
 
 @dataclass(frozen=True)
@@ -22,10 +21,9 @@ class Dataset:
 
 
 def dataset(session: Session, entry_id: int) -> Dataset:
-    view = get_entry(session, SYSTEM, entry_id)
-    fields = view.schema.fields
-    return Dataset(entry_id, view.card.name, view.card.slug, {f.name: f.title for f in fields},
-                   [f.name for f in fields])
+    entry = entry_access_info(session, entry_id)
+    fields = entry.schema.fields
+    return Dataset(entry_id, entry.name, entry.slug, {f.name: f.title for f in fields}, [f.name for f in fields])
 
 
 def datasets(session: Session, entry_ids: list[int]) -> dict[int, Dataset]:

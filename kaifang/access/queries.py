@@ -105,7 +105,7 @@ def application_view(session: Session, principal: Principal, app_id: int) -> App
         agreement=agreement, signatures=signatures,
         grants=_all(session, select(Grant).where(Grant.application_id == app.id).order_by(Grant.id)),
         results=_all(session, select(UseResult).where(UseResult.application_id == app.id).order_by(UseResult.id)),
-        history=history(session, app), missing=missing_elements(session, app) if is_applicant else [],
+        history=history(session, app), missing=missing_elements(session, app, rows) if is_applicant else [],
         is_applicant=is_applicant, actions=actions,
     )
 

@@ -141,9 +141,11 @@ def snapshot(session: Session, app: AccessApplication) -> dict[str, Any]:
     }
 
 
-def missing_elements(session: Session, app: AccessApplication) -> list[str]:
-    """A20.1: the elements a submission still lacks (English msgids of their labels)."""
-    items = items_of(session, app)
+def missing_elements(session: Session, app: AccessApplication,
+                     items: list[ApplicationItem] | None = None) -> list[str]:
+    """A20.1: the elements a submission still lacks (English msgids of their labels); ``items``: the application's
+    datasets, when the caller has read them already."""
+    items = items_of(session, app) if items is None else items
     checks = [
         (app.title, "Title of the application"), (app.reason, "Reason"), (json.loads(app.deliveries), "Delivery"),
         (app.period_start and app.period_end, "Usage period"), (app.results_form, "Form of results"),

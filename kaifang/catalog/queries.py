@@ -62,7 +62,8 @@ def entry_access_info(session: Session, entry_id: int) -> EntryAccess:
     entry = session.get(CatalogEntry, entry_id)
     if entry is None:
         raise NotFound()
-    return EntryAccess(entry.id, entry.open_class, entry.status, entry_org(entry), entry_schema(session, entry.id))
+    return EntryAccess(entry.id, entry.open_class, entry.status, entry_org(entry), entry_schema(session, entry.id),
+                       entry.name, entry.slug)
 
 
 def _lookup(session: Session, key: int | str) -> CatalogEntry | None:

@@ -94,6 +94,8 @@ class EntryAccess:
     status: str
     org: OrgRef
     schema: TableSchema
+    name: str = ""  # what a grant or an application calls the dataset, whatever its state now
+    slug: str = ""
 
 
 @dataclass(frozen=True)
