@@ -12,6 +12,7 @@ look away from them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 SEARCH_TABLE = "catalog_search"
@@ -20,7 +21,7 @@ SEARCH_INDEX = "ix_catalog_entry_search_vector"
 ENTRY_TABLE = "catalog_entry"
 
 
-def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     """Alembic ``include_name`` hook: False for the search objects of migrations 0003 and 0004."""
     if name is None:
         return True
