@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -59,3 +61,17 @@ def test_count_queries_counts_statements_not_transaction_control(session: Sessio
         session.execute(text("SELECT 2"))
     assert counted.count == 2, str(counted)
     assert "SELECT 2" in str(counted)
+
+
+def test_every_now_comes_from_the_platform_clock() -> None:
+    """kaifang reads the time only through kaifang.clock (db.utcnow delegates to it), and no test patches a
+    module's ``utcnow``: the ``clock`` fixture moves every now at once."""
+    root = Path(__file__).resolve().parent.parent
+    wall_clock = re.compile(r"\b(datetime\.now|date\.today|datetime\.utcnow|datetime\.today)\(")
+    readers = [f"{p.relative_to(root)}:{n}" for p in (root / "kaifang").rglob("*.py") if p.name != "clock.py"
+               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if wall_clock.search(line)]
+    assert not readers, f"use kaifang.clock.now() / today() (or kaifang.db.utcnow()) instead: {readers}"
+    patching = re.compile(r"setattr\([^)]*utcnow")
+    patched = [str(p.relative_to(root)) for p in (root / "tests").rglob("*.py")
+               if patching.search(p.read_text(encoding="utf-8"))]
+    assert not patched, f"use the clock fixture instead of patching utcnow: {patched}"

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from kaifang import workdays
+from kaifang import clock, workdays
 from kaifang.errors import Message
 from kaifang.i18n import translate
 from kaifang.security import BusinessRuleError, Permission, Principal
@@ -31,7 +31,7 @@ DONE = "The calendar has been updated."
 
 
 def _this_year() -> int:
-    return dt.datetime.now(workdays.SHANGHAI).year
+    return clock.today().year  # in Suzhou
 
 
 def _page(request: Request, db: Session, principal: Principal, year: int, problem: Problem | None = None, *,
