@@ -87,7 +87,7 @@ def _take(scene: Scene, workflow: Workflow, obj: Any, move: str, persona: str, o
 
 
 def test_the_platform_declares_workflows() -> None:
-    assert {"catalog_publishing", "access_application", "access_request"} <= set(PLATFORM_WORKFLOWS)
+    assert {"catalog_publishing", "access_application", "access_request", "access_grant"} <= set(PLATFORM_WORKFLOWS)
 
 
 @pytest.mark.parametrize("name", PLATFORM_WORKFLOWS)
