@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import re
 
-from kaifang.accounts.uscc import CHARSET as USCC_CHARSET
-from kaifang.accounts.uscc import WEIGHTS as USCC_WEIGHTS
-from kaifang.accounts.uscc import is_valid_uscc
+from kaifang.accounts import USCC_CHARSET, USCC_WEIGHTS, is_valid_uscc
 
 __all__ = ["id_card_check_char", "id_card_number_sql", "id_card_valid_sql", "is_valid_id_card", "is_valid_uscc",
            "normalized_sql", "uscc_valid_sql"]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaifang.audit import record
-from kaifang.catalog.queries import entry_access_info, get_entry
+from kaifang.catalog import entry_access_info, get_entry
 from kaifang.datastore.models import LookupService
 from kaifang.db import utcnow
+from kaifang.errors import ValidationErrors
 from kaifang.security import PUBLIC, BusinessRuleError, NotFound, Permission, Principal, authorize, query, service
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
@@ -63,8 +65,6 @@ def create_lookup_service(session: Session, principal: Principal, entry_id: int,
     if any(f not in known for f in returns):
         errors["return_fields"] = "Use the machine names of the entry's data items."
     if errors:
-        from kaifang.errors import ValidationErrors
-
         raise ValidationErrors(errors)
     svc = LookupService(entry_id=entry_id, name=name, title=title.strip()[:200], description=description.strip(),
                         key_fields=json.dumps(keys), return_fields=json.dumps(list(dict.fromkeys(returns))),
@@ -102,10 +102,12 @@ def lookup_service(session: Session, principal: Principal, name: str) -> LookupV
     return _view(svc, entry.card.name)
 
 
-def missing_keys(view: LookupView, given: dict[str, str]) -> list[str]:
+def missing_keys(view: LookupView, given: Mapping[str, str]) -> list[str]:
     return [k for k in view.key_fields if not given.get(k, "").strip()]
 
 
 class LookupKeysMissing(BusinessRuleError):
+    """A call of a lookup service without every key field (400, naming the first one missing)."""
+
     def __init__(self, keys: list[str]) -> None:
-        super().__init__("Give every key of this service: %(keys)s", keys=", ".join(keys))
+        super().__init__("Give every key of this service: %(keys)s", field=keys[0], keys=", ".join(keys))

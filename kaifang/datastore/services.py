@@ -13,12 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kaifang.audit import record
-from kaifang.catalog.queries import entry_access_info
+from kaifang.catalog import EntryAccess, entry_access_info
 from kaifang.config import Settings
 from kaifang.datastore.models import DatasetVersion, IngestRun
+from kaifang.datastore.workflow import INGEST
 from kaifang.db import utcnow
-from kaifang.security import BusinessRuleError, Permission, Principal, authorize, service
+from kaifang.events import VersionPublished, publish
+from kaifang.security import BusinessRuleError, Permission, Principal, authorize, query, service
 from kaifang.tasks import enqueue
+from kaifang.workflow import transition
 
 UPLOAD_FORMATS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".json", ".jsonl", ".ndjson", ".xml")
 CHUNK = 1 << 20
@@ -64,7 +67,7 @@ def save_upload(settings: Settings, stream: BinaryIO, filename: str) -> tuple[Pa
     return final, size
 
 
-def _entry_for_upload(session: Session, principal: Principal, entry_id: int):
+def _entry_for_upload(session: Session, principal: Principal, entry_id: int) -> EntryAccess:
     access = entry_access_info(session, entry_id)
     authorize(principal, Permission.CATALOG_READ, access.org, hide=True)
     authorize(principal, Permission.CATALOG_MANAGE, access.org)
@@ -73,6 +76,20 @@ def _entry_for_upload(session: Session, principal: Principal, entry_id: int):
     if not access.schema.fields:
         raise BusinessRuleError("Declare the entry's data items before uploading data.")
     return access
+
+
+@query(Permission.CATALOG_MANAGE)
+def receive_upload(session: Session, principal: Principal, entry_id: int, stream: BinaryIO | None, filename: str,
+                   note: str = "") -> IngestRun:
+    """A9.2: an agency's upload, from the browser to a queued ingest run. Declared as a query because it opens
+    no transaction of its own: the file is streamed to disk first (no write lock held meanwhile), and
+    ``start_ingest`` is the unit of work. An entry the principal does not reach answers 404 before anything
+    reaches the disk."""
+    _entry_for_upload(session, principal, entry_id)
+    if stream is None or not filename:
+        raise BusinessRuleError("Please choose a file to upload.", field="file")
+    path, size = save_upload(session.info["settings"], stream, filename)
+    return start_ingest(session, principal, entry_id, path, filename, size, note)
 
 
 @service(Permission.CATALOG_MANAGE)
@@ -85,7 +102,7 @@ def start_ingest(session: Session, principal: Principal, entry_id: int, upload: 
         upload.unlink(missing_ok=True)
         raise
     settings: Settings = session.info["settings"]
-    run = IngestRun(entry_id=entry_id, state="queued", progress=0.0,
+    run = IngestRun(entry_id=entry_id, state=INGEST.initial, progress=0.0,
                     upload_path=str(upload.relative_to(settings.files_dir)), filename=Path(filename).name[:300],
                     size_bytes=size, problems_json="[]", problem_count=0, note=note.strip()[:500],
                     created_by_user_id=principal.user_id, created_at=utcnow())
@@ -107,7 +124,8 @@ def next_version_number(session: Session, entry_id: int) -> int:
 def publish_version(session: Session, principal: Principal, run: IngestRun, *, parquet_rel: str, sha256: str,
                     size_bytes: int, row_count: int, field_count: int, schema_json: list, fmt: str,
                     encoding: str | None, quality: dict) -> DatasetVersion:
-    """Record the new version (called by the ingest job inside its transaction, once the Parquet file exists)."""
+    """Record the new version (called by the ingest job inside its transaction, once the Parquet file exists).
+    ``principal`` is the job acting for the platform (``is_system``): only the system moves an ingest run."""
     version = DatasetVersion(
         entry_id=run.entry_id, number=next_version_number(session, run.entry_id), parquet_path=parquet_rel,
         sha256=sha256, size_bytes=size_bytes, row_count=row_count, field_count=field_count,
@@ -118,10 +136,13 @@ def publish_version(session: Session, principal: Principal, run: IngestRun, *, p
     )
     session.add(version)
     session.flush()
-    run.version_id, run.state, run.progress, run.finished_at = version.id, "succeeded", 1.0, utcnow()
+    run.version_id, run.progress, run.finished_at = version.id, 1.0, utcnow()
+    transition(session, principal, INGEST, run, "succeed", org=None, version=version.number)
     enqueue(session, "datastore.row_file", version_id=version.id)  # faster pages, once it is written
     record(session, principal, "datastore.version_published", "catalog_entry", run.entry_id,
            after={"version": version.number, "rows": row_count, "sha256": sha256, "quality": version.quality_score})
+    # The catalog records the data volume and the data update (A14.2, A16.3) in this same transaction.
+    publish(session, principal, VersionPublished(run.entry_id, version.id, version.number, row_count, field_count))
     return version
 
 

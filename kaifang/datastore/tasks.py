@@ -12,38 +12,46 @@ import uuid
 from huey import crontab
 from sqlalchemy import func, select, update
 
-from kaifang.catalog.queries import entry_access_info, entry_schema
+from kaifang.catalog import entry_schema
 from kaifang.datastore.engine import rowfile
 from kaifang.datastore.ingest import IngestError, IngestRejected, ingest_file, remove_stale_work
 from kaifang.datastore.models import DatasetVersion, IngestRun
 from kaifang.datastore.quality import quality_report
 from kaifang.datastore.queries import current_version
 from kaifang.datastore.services import publish_version, remove_upload
+from kaifang.datastore.workflow import BUSY, FINISHED, INGEST
 from kaifang.db import utcnow
-from kaifang.security import Principal, atomic
-from kaifang.tasks.queue import JobContext
-from kaifang.tasks.registry import job, periodic_job
+from kaifang.security import SYSTEM, Principal, atomic
+from kaifang.tasks import JobContext, enqueue, job, periodic_job
+from kaifang.workflow import transition
 
 log = logging.getLogger("kaifang.datastore")
 
 
 def _set(ctx: JobContext, run_id: int, **values: object) -> None:
+    """Progress only: the run's state moves through its workflow (kaifang/datastore/workflow.py)."""
     with ctx.sessions() as session:
         session.execute(update(IngestRun).where(IngestRun.id == run_id).values(**values))
         session.commit()
+
+
+def _actor(run: IngestRun) -> Principal:
+    # The job acts for the platform on behalf of the uploader, whose permission was checked at upload.
+    return Principal(user_id=run.created_by_user_id, label=f"ingest run {run.id}", is_system=True)
 
 
 @job("datastore.ingest", retries=1, retry_delay=30)
 def ingest_upload(ctx: JobContext, run_id: int) -> int | None:
     """Returns the new version id, or None when the file was refused (a refusal is final: no retry)."""
     settings = ctx.settings
-    with ctx.sessions() as session:
+    with ctx.sessions() as session, atomic(session):
         run = session.get(IngestRun, run_id)
-        if run is None or run.state in ("succeeded", "failed"):
+        if run is None or run.state in FINISHED:
             return None
         schema = entry_schema(session, run.entry_id)
         entry_id, upload, filename = run.entry_id, settings.files_dir / run.upload_path, run.filename
-    _set(ctx, run_id, state="running", progress=0.0)
+        run.progress = 0.0
+        transition(session, _actor(run), INGEST, run, "start", org=None)  # again when the job is retried
     rel = f"datasets/{entry_id}/{uuid.uuid4().hex}.parquet"
     dest = settings.files_dir / rel
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -67,14 +75,12 @@ def ingest_upload(ctx: JobContext, run_id: int) -> int | None:
     try:
         quality = quality_report(dest, schema).to_json()
         with ctx.sessions() as session, atomic(session):  # the version and the entry's dates land together
-            run = session.get(IngestRun, run_id)
-            # The job acts for the platform on behalf of the uploader, whose permission was checked at upload.
-            actor = Principal(user_id=run.created_by_user_id, label=f"ingest run {run_id}", is_system=True)
+            run = session.get_one(IngestRun, run_id)
+            # The catalog's data volume and update dates follow (the VersionPublished event, kaifang/events.py).
             version = publish_version(
-                session, actor, run, parquet_rel=rel, sha256=result.sha256, size_bytes=result.size_bytes,
+                session, _actor(run), run, parquet_rel=rel, sha256=result.sha256, size_bytes=result.size_bytes,
                 row_count=result.row_count, field_count=result.field_count, schema_json=schema.to_json(),
                 fmt=result.format, encoding=result.encoding, quality=quality)
-            _mark_entry_updated(session, actor, run.entry_id, result.row_count, result.field_count)
             version_id = version.id
     except BaseException:
         dest.unlink(missing_ok=True)  # nothing published: the previous version stays the one served
@@ -83,22 +89,20 @@ def ingest_upload(ctx: JobContext, run_id: int) -> int | None:
     return version_id
 
 
-def _mark_entry_updated(session, actor: Principal, entry_id: int, rows: int, fields: int) -> None:
-    """A14.2 data volume, and A16.3: the entry's data was updated now (its next due date follows)."""
-    from kaifang.catalog.services import mark_data_updated, set_data_volume
-
-    set_data_volume(session, actor, entry_id, rows=rows, fields=fields)
-    if entry_access_info(session, entry_id).status == "published":
-        mark_data_updated(session, actor, entry_id)
+def _failed(session, actor: Principal, run: IngestRun, problems: list[dict], total: int) -> None:
+    run.finished_at, run.problem_count = utcnow(), total
+    run.problems_json = json.dumps(problems, ensure_ascii=False, default=str)
+    transition(session, actor, INGEST, run, "fail", org=None, problems=total)
 
 
 def _fail(ctx: JobContext, run_id: int, problems: list[dict], total: int) -> None:
-    _set(ctx, run_id, state="failed", finished_at=utcnow(), problem_count=total,
-         problems_json=json.dumps(problems, ensure_ascii=False, default=str))
     with ctx.sessions() as session:
-        run = session.get(IngestRun, run_id)
-        if run is not None:
-            remove_upload(ctx.settings, run)
+        with atomic(session):
+            run = session.get(IngestRun, run_id)
+            if run is None:
+                return
+            _failed(session, _actor(run), run, problems, total)
+        remove_upload(ctx.settings, run)
 
 
 STALE_RUN = "The check was interrupted before it finished. Please upload the file again."
@@ -108,26 +112,24 @@ STALE_RUN = "The check was interrupted before it finished. Please upload the fil
 def sweep(ctx: JobContext) -> int:
     """Mark runs whose worker died as failed, and remove what killed ingests left on disk (never a version)."""
     cutoff = utcnow() - dt.timedelta(hours=6)
-    problems = json.dumps([{"line": None, "column": None, "field": None, "msgid": STALE_RUN, "params": {}}])
-    with ctx.sessions() as session:
-        stale = session.execute(update(IngestRun).where(
-            IngestRun.state.in_(("queued", "running")), IngestRun.created_at < cutoff).values(
-            state="failed", finished_at=utcnow(), problems_json=problems, problem_count=1))
-        session.commit()
+    problems: list[dict] = [{"line": None, "column": None, "field": None, "msgid": STALE_RUN, "params": {}}]
+    with ctx.sessions() as session, atomic(session):
+        stale = list(session.execute(select(IngestRun).where(
+            IngestRun.state.in_(BUSY), IngestRun.created_at < cutoff).order_by(IngestRun.id)).scalars())
+        for run in stale:
+            _failed(session, SYSTEM, run, problems, 1)
     root = ctx.settings.files_dir / "datasets"
     if root.exists():
         for folder in root.iterdir():
             if folder.is_dir():
                 remove_stale_work(folder, older_than_seconds=6 * 3600)
     queue_missing_row_files(ctx)
-    return stale.rowcount
+    return len(stale)
 
 
 def queue_missing_row_files(ctx: JobContext, limit: int = 20) -> list[int]:
     """Queue the row file of each entry's current version that has none (its job failed, or the version was
     published before row files existed); at most ``limit`` per call. Returns the version ids queued."""
-    from kaifang.tasks import enqueue
-
     with ctx.sessions() as session:
         current = select(func.max(DatasetVersion.id)).group_by(DatasetVersion.entry_id)
         versions = session.execute(select(DatasetVersion.id, DatasetVersion.parquet_path)

@@ -5,7 +5,8 @@ Grants are made through the real process (apply, accept, approve, sign) on a con
 8 data items; each grant then sits in one state. The open class of every entry is then changed (A8.2) to
 unconditional and to not open, and the whole matrix is asked again. A served answer is also checked for what
 it contains: a grantee sees exactly the 3 granted data items and the rows of the granted district, nothing
-else; an open dataset shows everything.
+else; an open dataset shows everything. The dataset page offers (links to) a download and the data API exactly
+when that path serves the reader: the page's offer is the access decision itself.
 """
 
 from __future__ import annotations
@@ -54,13 +55,16 @@ class Served:
     names: set[str]  # company names seen (rows)
     leaked: list[str]  # values of data items never granted
     fields: set[str] | None = None  # for the API and downloads: the columns sent
+    offered: tuple[bool, bool] | None = None  # for the page: (a download link, a data API link) shown
 
 
 def _ask(client: TestClient, path: str, entry_id: int) -> Served:
     if path == "preview":
         html = client.get(f"/datasets/{entry_id}").text
         names = {n for n in NAMES if n in html}
-        return Served(bool(names), names, [s for s in SECRETS if s in html])
+        offered = (f'href="/datasets/{entry_id}/download/csv"' in html,
+                   f'/api/v1/datasets/{entry_id}/records?_limit=10"' in html)
+        return Served(bool(names), names, [s for s in SECRETS if s in html], offered=offered)
     if path == "api":
         r = client.get(f"/api/v1/datasets/{entry_id}/records", params={"_limit": "100"})
         if r.status_code != 200:
@@ -88,10 +92,12 @@ def _expected(open_class: str, state: str, path: str, persona: str) -> bool:
     return state == "active" or (state == "api_only" and path in ("api", "preview"))
 
 
-def _check(cell: tuple, got: Served, open_class: str, allowed: bool) -> list[str]:
+def _check(cell: tuple, got: Served, open_class: str, allowed: bool, offer: tuple[bool, bool]) -> list[str]:
     problems = []
     if got.served != allowed:
         problems.append(f"{cell}: served={got.served}, expected {allowed}")
+    if got.offered is not None and got.offered != offer:
+        problems.append(f"{cell}: the page offers (download, API) {got.offered}, the decision serves {offer}")
     if open_class != "unconditional" and got.leaked:
         problems.append(f"{cell}: leaked values of data items never granted: {got.leaked[:3]}")
     if got.served and open_class == "conditional":
@@ -110,8 +116,7 @@ def matrix_app(settings, sessions):
     return create_app(quiet, sessions=sessions, queue=sessions.kw["info"]["queue"], start_worker=False)
 
 
-def test_no_path_serves_data_it_should_not_A20_4_A22_1(session, settings, world, tmp_path, matrix_app,
-                                                        monkeypatch):
+def test_no_path_serves_data_it_should_not_A20_4_A22_1(session, settings, world, tmp_path, matrix_app, clock):
     who = people(session, world)
     entries: dict[str, int] = {}
 
@@ -164,15 +169,17 @@ def test_no_path_serves_data_it_should_not_A20_4_A22_1(session, settings, world,
                 for persona in PERSONAS:
                     cell = (open_class, state, path, persona)
                     got = _ask(clients[persona], path, entry_id)
-                    problems.extend(_check(cell, got, open_class, expect(open_class, state, path, persona)))
+                    offer = (expect(open_class, state, "download", persona), expect(open_class, state, "api", persona))
+                    problems.extend(_check(cell, got, open_class, expect(open_class, state, path, persona), offer))
                     cells += 1
 
     ask_all("conditional")
     # The period over: the same grants serve nothing (no job needs to run first).
     ends = session.execute(select(Grant.ends_at).where(Grant.entry_id == entries["active"])).scalar_one()
-    monkeypatch.setattr("kaifang.datastore.queries.utcnow", lambda: ends + dt.timedelta(seconds=1))
+    started = clock.now()
+    clock.set(ends + dt.timedelta(seconds=1))
     ask_all("conditional", only={"active", "api_only"}, expect=lambda *a: False)
-    monkeypatch.undo()
+    clock.set(started)
     for to_class, conditions in (("unconditional", ""), ("not_open", "")):
         for entry_id in entries.values():
             change_open_class(session, SYSTEM, entry_id, to_class, "开放属性年度评估调整", conditions)

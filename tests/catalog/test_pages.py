@@ -158,10 +158,11 @@ def page_msgids() -> dict[str, str]:
                                  path.name)
     # Python: literals passed to gettext_(), the success message of act() (``done=``) and of the console's
     # _move() (its 8th argument).
-    for path in [*(PKG / "catalog" / "routes").glob("*.py"), PKG / "datastore" / "routes" / "pages.py"]:
+    for path in [*(PKG / "catalog" / "routes").glob("*.py"), PKG / "datastore" / "routes" / "pages.py",
+                 PKG / "datastore" / "services.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                index = {"gettext_": 0, "_move": 7}.get(node.func.id)
+                index = {"gettext_": 0, "_move": 7, "Message": 0, "BusinessRuleError": 0}.get(node.func.id)
                 if index is not None and len(node.args) > index and isinstance(node.args[index], ast.Constant):
                     found.setdefault(node.args[index].value, path.name)
                 for kw in node.keywords:

@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from kaifang.audit.models import AccessLog
 from kaifang.catalog.models import CatalogEntry
 from kaifang.datastore.models import DatasetVersion, IngestRun
+from kaifang.datastore.workflow import INGEST
 from kaifang.db import utcnow
+from kaifang.security import SYSTEM
+from kaifang.workflow import transition
 from tests.catalog.test_console_pages import (
     BUS_ROWS,
     act,
@@ -116,9 +119,10 @@ def test_a9_2_a_run_in_progress_shows_its_progress_and_refreshes_the_page(client
     sign_in_as(client, world, "provider_staff")
     entry_id = create_entry_via_form(client, world)
     # A run the worker has half done (the test client runs jobs at once, so one is put in place here).
-    session.add(IngestRun(entry_id=entry_id, state="running", progress=0.4, upload_path="uploads/x.csv",
-                          filename="大文件.csv", size_bytes=123456, created_at=utcnow()))
-    session.commit()
+    run = IngestRun(entry_id=entry_id, state=INGEST.initial, progress=0.4, upload_path="uploads/x.csv",
+                    filename="大文件.csv", size_bytes=123456, created_at=utcnow())
+    session.add(run)
+    transition(session, SYSTEM, INGEST, run, "start", org=None)
     page = client.get(f"/console/catalog/{entry_id}/data")
     assert page.headers["Refresh"] == "2"
     assert '<progress value="0.400" max="1"' in page.text and "校验中" in page.text and "大文件.csv" in page.text

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from kaifang.access import Delivery
 from kaifang.audit.models import AccessLog
-from kaifang.datastore import queries, services
+from kaifang.datastore import services
 from kaifang.datastore.engine import parse_query, rowfile, run_records
 from kaifang.datastore.models import DatasetVersion, IngestRun
+from kaifang.datastore.reading import open_for_reading
 from kaifang.datastore.tasks import build_row_file, queue_missing_row_files
 from kaifang.security import BusinessRuleError
 from kaifang.tasks import JobContext
@@ -64,7 +65,7 @@ def test_gbk_upload_round_trips(session, settings, cast, entry, tmp_path):
     assert session.get(IngestRun, run.id).state == "succeeded"
     from kaifang.datastore.engine import preview
 
-    readable = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.PREVIEW, "preview").unwrap()
+    readable = open_for_reading(session, cast.citizen, entry.id, Delivery.PREVIEW, "preview").unwrap()
     rows = preview(readable.path, readable.schema, readable.projection).rows
     assert rows[0]["line_name"] == "姑苏观前街专线"
 
@@ -92,7 +93,7 @@ def test_only_the_current_version_keeps_a_row_file_A19_1(session, settings, cast
     old, new = (session.get(DatasetVersion, session.get(IngestRun, r.id).version_id) for r in (first, second))
     assert rowfile.open_for(settings.files_dir / new.parquet_path) is not None
     assert not rowfile.path_for(settings.files_dir / old.parquet_path).exists()
-    readable = queries.open_for_reading(session, cast.staff, entry.id, Delivery.API, "api", version_number=1).unwrap()
+    readable = open_for_reading(session, cast.staff, entry.id, Delivery.API, "api", version_number=1).unwrap()
     page = run_records(readable.path, readable.schema, parse_query([], readable.schema, readable.projection),
                        readable.projection)
     assert [r["line_name"] for r in page.rows] == ["一号线"]
@@ -109,7 +110,7 @@ def test_a_bad_upload_leaves_the_previous_version_served(session, settings, cast
     assert bad.state == "failed" and bad.problem_count == 1
     problem = json.loads(bad.problems_json)[0]
     assert problem["line"] == 2 and problem["field"] == "fare"
-    served = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.API, "api").unwrap()
+    served = open_for_reading(session, cast.citizen, entry.id, Delivery.API, "api").unwrap()
     assert served.version.number == 1
     assert session.execute(select(DatasetVersion).where(DatasetVersion.entry_id == entry.id)).scalars().all() \
         == [served.version]
@@ -125,7 +126,7 @@ def test_reads_and_refusals_go_to_the_access_log_A9_4(session, settings, cast, t
     entry = publish_as_system(session, cast.agency, entry_input(
         name="有条件测试", open_class="conditional", open_conditions="仅限交通研究机构用于线路优化研究"))
     _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
-    outcome = queries.open_for_reading(session, cast.citizen, entry.id, Delivery.DOWNLOAD, "download:csv")
+    outcome = open_for_reading(session, cast.citizen, entry.id, Delivery.DOWNLOAD, "download:csv")
     assert outcome.readable is None and "approved application" in outcome.refused
     log = session.execute(select(AccessLog).where(AccessLog.entry_id == entry.id)).scalars().all()
     assert [(x.channel, x.outcome, x.actor_label) for x in log] == [("download:csv", "refused", "citizen@example.cn")]
@@ -187,3 +188,62 @@ def test_a_killed_ingest_leaves_the_previous_version_served_over_http(client, se
     r = client.get(f"/api/v1/datasets/{entry.id}/records")
     assert r.status_code == 200 and r.json()["version"] == 1
     assert r.json()["records"] == [{"line_no": "1", "line_name": "一号线", "first_bus": "06:00", "fare": 2.0}]
+
+
+# --- the ingest run's lifecycle (kaifang/datastore/workflow.py) -------------------------------------------------
+
+def _moves(session, run_id: int) -> list[tuple[str, str, str]]:
+    from kaifang.workflow import history
+
+    session.expire_all()
+    return [(h.from_state, h.transition, h.to_state) for h in history(session, session.get(IngestRun, run_id))]
+
+
+def test_an_ingest_run_moves_through_its_workflow_A16_1(session, settings, cast, entry, tmp_path):
+    from tests.helpers import audit_events
+
+    good = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
+    bad = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,两元\n", "bad.csv")
+    assert _moves(session, good.id) == [("queued", "start", "running"), ("running", "succeed", "succeeded")]
+    assert _moves(session, bad.id) == [("queued", "start", "running"), ("running", "fail", "failed")]
+    actions = [(e.action, e.object_id) for e in audit_events(session, object_type="ingest_run")]
+    assert actions == [("datastore_ingest.start", str(good.id)), ("datastore_ingest.succeed", str(good.id)),
+                       ("datastore_ingest.start", str(bad.id)), ("datastore_ingest.fail", str(bad.id))]
+    # The catalog heard of the version (the VersionPublished event): data volume and update date (A14.2, A16.3).
+    from kaifang.catalog import get_entry
+    from kaifang.security import SYSTEM
+
+    view = get_entry(session, SYSTEM, entry.id)
+    assert (view.row_count, view.field_count) == (1, 4) and view.data_updated_at is not None
+
+
+def test_a_run_moves_only_through_its_workflow_and_only_by_the_system(session, settings, cast, entry, tmp_path):
+    from kaifang.datastore.workflow import INGEST
+    from kaifang.security import PermissionDenied
+    from kaifang.workflow import StatusChangedOutsideWorkflow, transition
+
+    run = _upload(session, settings, cast.staff, entry.id, tmp_path, HEADER + "1,一号线,06:00,2\n")
+    session.expire_all()
+    run = session.get(IngestRun, run.id)
+    with pytest.raises(StatusChangedOutsideWorkflow):
+        run.state = "failed"
+    session.rollback()
+    with pytest.raises(PermissionDenied):
+        transition(session, cast.staff, INGEST, session.get(IngestRun, run.id), "fail", org=None)
+
+
+def test_the_sweep_fails_a_run_whose_worker_died(session, settings, cast, entry, clock):
+    import datetime as dt
+
+    from kaifang.datastore.tasks import STALE_RUN, sweep
+    from kaifang.db import utcnow
+
+    stale = IngestRun(entry_id=entry.id, state="queued", progress=0.0, upload_path="uploads/gone.csv",
+                      filename="gone.csv", size_bytes=10, created_at=utcnow())
+    session.add(stale)
+    session.commit()
+    clock.advance(dt.timedelta(hours=7))
+    assert sweep(JobContext(session.info["queue"].sessions, settings)) == 1
+    assert _moves(session, stale.id) == [("queued", "fail", "failed")]
+    run = session.get(IngestRun, stale.id)
+    assert run.problem_count == 1 and json.loads(run.problems_json)[0]["msgid"] == STALE_RUN

@@ -55,7 +55,7 @@ def test_demo_catalog_has_forty_entries_with_data_A17_1(session, sessions, setti
     # A20-A23: the demo company holds an agreement in force whose grant really reads the data.
     from kaifang.access import Delivery
     from kaifang.access.models import AccessApplication
-    from kaifang.datastore.queries import open_for_reading
+    from kaifang.datastore.reading import open_for_reading
     from kaifang.demo.access import IN_FORCE, load_demo_access
     from tests.access.factories import people_by_email
 

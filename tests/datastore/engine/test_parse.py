@@ -104,7 +104,7 @@ def test_a19_1_an_unknown_column_is_refused_naming_it(params):
     err = refused(params)
     assert err.msgid == msg.UNKNOWN_COLUMN
     assert err.params == {"column": "nope"}
-    assert err.message == "Unknown column: nope"
+    assert err.english() == "Unknown column: nope"
 
 
 def test_a19_1_reserved_parameters():
