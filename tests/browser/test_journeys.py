@@ -191,3 +191,49 @@ def test_a_visitor_finds_previews_and_downloads_open_data_A9_2(server, page):
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("uscc,name")
     assert len(text.splitlines()) == 2001
+
+
+def _shot(page: Page, name: str) -> None:
+    """The download and API panels of a dataset page, and the whole page, as PNG files."""
+    page.locator("#downloads").screenshot(path=str(SHOTS / f"{name}-downloads.png"))
+    page.locator("#api").screenshot(path=str(SHOTS / f"{name}-api.png"))
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_grantee_is_offered_the_deliveries_of_their_grant_A20_4_A22_1(server, page):
+    """The demo company holds an agreement in force on 苏州市特种设备使用登记信息 (downloads and the API, 4 data
+    items, the rows of enterprises in business): its page offers both to the company and neither to a visitor."""
+    base, _ = server
+    page.goto(f"{base}/catalog")
+    page.locator("#catalog-q").fill("特种设备使用登记")
+    page.locator("form.search-form button[type=submit]").click()
+    page.locator(".results h3 a", has_text="苏州市特种设备使用登记信息").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("苏州市特种设备使用登记信息")
+    dataset = page.url
+    for panel in ("#downloads", "#api"):
+        expect(page.locator(panel)).to_contain_text("该数据目录属于有条件开放类，仅向申请获批的利用主体提供数据。")
+        expect(page.locator(f"{panel} a")).to_have_count(0)
+    _shot(page, "dataset-grant-anonymous")
+
+    _login(page, base, "company@demo.kaifang.cn")
+    page.goto(dataset)
+    expect(page.locator("#downloads a[download]")).to_have_count(6)
+    expect(page.locator("#api ol a")).to_have_count(3)
+    for panel in ("#downloads", "#api"):
+        expect(page.locator(panel)).to_contain_text("您获批的申请涵盖此获取方式：仅提供申请获批的数据项和数据行。")
+    _shot(page, "dataset-grant-1280")
+
+    # Each offered link serves the granted data items only.
+    with page.expect_download() as info:
+        page.locator("#downloads a[download]").first.click()
+    header = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == ["name", "industry", "district", "staff"]
+    first_call = page.locator("#api ol a").first.get_attribute("href")
+    answer = page.request.get(first_call)
+    assert answer.status == 200 and answer.json()["fields"] == ["name", "industry", "district", "staff"]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(dataset)
+    expect(page.locator("#downloads a[download]")).to_have_count(6)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page fits a phone's width"
+    _shot(page, "dataset-grant-390")
