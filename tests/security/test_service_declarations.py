@@ -11,7 +11,7 @@ from kaifang.security import Permission
 from kaifang.security.authz import AUTHENTICATED, PUBLIC
 
 # Helpers that take (session, principal) but run inside a declared service's transaction, never on their own.
-INTERNAL = {"kaifang.audit.chain.record"}
+INTERNAL = {"kaifang.audit.chain.record", "kaifang.events.publish"}
 
 
 def _domain_functions():
@@ -45,9 +45,9 @@ def test_every_service_and_query_declares_a_permission():
 def test_public_declarations_are_a_short_reviewed_list():
     public = sorted(n for n, f in _domain_functions() if f.__kaifang_permission__ == PUBLIC)
     assert public == sorted([
-        "kaifang.access.queries.grants_for",  # the principal's own grants only
+        "kaifang.access.policy.grants_for",  # the principal's own grants only
         "kaifang.access.queries.public_sanctions",  # A34.1: only sanctions published on purpose
-        "kaifang.access.queries.read_refusal",  # the principal's own sanctions and key binding
+        "kaifang.access.policy.read_refusal",  # the principal's own sanctions and key binding
         "kaifang.access.queries.results_for_entry",  # A24.2: results of use are shown on dataset pages
         "kaifang.accounts.apikeys.principal_for_key",
         "kaifang.accounts.queries.list_regions",
@@ -62,7 +62,12 @@ def test_public_declarations_are_a_short_reviewed_list():
         "kaifang.catalog.services.record_view",
         "kaifang.datastore.lookups.lookup_service",  # through get_entry: hidden entries stay hidden
         "kaifang.datastore.lookups.lookup_services",
-        "kaifang.datastore.queries.open_for_reading",  # takes the access decision itself
         "kaifang.datastore.queries.versions",
+        # The reading use cases: each takes the access decision itself and logs the read (A9.4).
+        "kaifang.datastore.reading.download.read_download",
+        "kaifang.datastore.reading.gate.open_for_reading",
+        "kaifang.datastore.reading.lookup.read_lookup",
+        "kaifang.datastore.reading.preview.read_preview",
+        "kaifang.datastore.reading.records.read_records",
         "kaifang.workdays.queries.load_calendar",
     ]), "a new PUBLIC function must be reviewed and added here"
