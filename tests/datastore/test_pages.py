@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kaifang.audit.models import AccessLog
-from kaifang.catalog.models import CatalogEntry
+from kaifang.audit import AccessLog
+from kaifang.catalog import EntryCard, get_entry
 from kaifang.datastore.models import DatasetVersion, IngestRun
 from kaifang.datastore.workflow import INGEST
 from kaifang.db import utcnow
@@ -46,16 +46,14 @@ def _versions(session: Session, entry_id: int) -> int:
 
 
 def published_bus_entry(client: TestClient, world: World, session: Session, content: bytes | None = None,
-                        **form: object) -> CatalogEntry:
+                        **form: object) -> EntryCard:
     sign_in_as(client, world, "provider_staff")
     entry_id = create_entry_via_form(client, world, **form)
     assert upload(client, entry_id, content or bus_csv()).status_code == 303
     assert _runs(session, entry_id)[-1].state == "succeeded"
     publish_via_console(client, world, entry_id)
     client.cookies.clear()
-    entry = session.get(CatalogEntry, entry_id)
-    session.refresh(entry)
-    return entry
+    return get_entry(session, SYSTEM, entry_id).card
 
 
 def test_a9_2_a_gbk_csv_round_trips_exactly(client: TestClient, world: World, session: Session) -> None:
@@ -175,7 +173,7 @@ def test_a7_3_conditional_data_is_refused_everywhere_but_its_metadata_is_shown(c
     assert expert.status_code == 303, expert.text[:2000]
     sign_in_as(client, world, "provider_cdo")
     assert act(client, entry_id, "publish").status_code == 303
-    slug = session.get(CatalogEntry, entry_id).slug
+    slug = get_entry(session, SYSTEM, entry_id).card.slug
 
     for persona in ("anonymous", "citizen"):
         client.cookies.clear()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from kaifang.access import Delivery
-from kaifang.audit.models import AccessLog
+from kaifang.audit import AccessLog
 from kaifang.datastore import services
 from kaifang.datastore.engine import parse_query, rowfile, run_records
 from kaifang.datastore.models import DatasetVersion, IngestRun
