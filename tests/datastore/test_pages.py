@@ -189,3 +189,15 @@ def test_a7_3_conditional_data_is_refused_everywhere_but_its_metadata_is_shown(c
             refused = client.get(f"/datasets/{entry_id}/download/{fmt}")
             assert refused.status_code == 403, (persona, fmt)
             assert "火车站".encode() not in refused.content
+
+
+def test_an_over_long_upload_note_is_refused_and_nothing_is_stored(client: TestClient, world: World,
+                                                                    session: Session) -> None:
+    """The upload form bounds what it reads (a crafted note of any size is not passed on): 400, the message on the
+    page, no run and no file."""
+    sign_in_as(client, world, "provider_staff")
+    entry_id = create_entry_via_form(client, world)
+    answer = upload(client, entry_id, bus_csv(), note="备" * 2001)
+    assert answer.status_code == 400
+    assert "最多 2000 个字符" in answer.text
+    assert _runs(session, entry_id) == []

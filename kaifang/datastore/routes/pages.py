@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from kaifang.access import NOT_OPEN, RESULT_KINDS, results_for_entry
@@ -91,15 +91,17 @@ def dataset_page(request: Request, db: DB, principal: Me, key: str) -> Response:
 # --- the agencies' side: uploads, their ingest runs, lookup services --------------------------------
 
 class UploadForm(BaseModel):
-    note: str = ""
+    note: str = Field(default="", max_length=2000)  # the service keeps the first 500 characters
 
 
 class LookupForm(BaseModel):
-    name: str = ""
-    title: str = ""
-    description: str = ""
-    key_fields: str = ""
-    return_fields: str = ""
+    """The service checks each value (a name for the URL, known data items); the form only bounds their size."""
+
+    name: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=1000)
+    description: str = Field(default="", max_length=4000)
+    key_fields: str = Field(default="", max_length=2000)
+    return_fields: str = Field(default="", max_length=2000)
 
 
 def _data_page(request: Request, db: Session, principal: Principal, entry_id: int, problem: Problem | None = None,
