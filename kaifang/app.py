@@ -23,6 +23,7 @@ from kaifang.db import make_engine, make_sessionmaker
 from kaifang.security import ANONYMOUS, Principal
 from kaifang.tasks import JobQueue
 from kaifang.web.errors import install_error_handlers
+from kaifang.web.head import HeadAsGetMiddleware
 from kaifang.web.ratelimit import make_rate_limiter
 
 log = logging.getLogger("kaifang")
@@ -109,6 +110,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, sessions=sessions)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="kaifang_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure)
+    app.add_middleware(HeadAsGetMiddleware)  # outermost: every layer below sees the GET it answers
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
