@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from kaifang.access import services
 from kaifang.access.models import AccessApplication, Grant
-from kaifang.access.workflow import APPLICATION, DATA_REQUEST
+from kaifang.access.workflow import APPLICATION, DATA_REQUEST, GRANT
 from kaifang.security import OrgRef
-from kaifang.workflow import WORKFLOWS
 from tests.access import factories
 from tests.personas import Persona
 from tests.workflow.builders import PLATFORM, Builder, Move, Scene, place
@@ -75,7 +74,6 @@ def _request_org(_scene: Scene, req: Any, name: str) -> OrgRef:
 
 # -- grants --------------------------------------------------------------------------------------------------
 
-GRANTS = "access_grant"
 
 
 def _grant(scene: Scene, state: str) -> Any:
@@ -83,9 +81,7 @@ def _grant(scene: Scene, state: str) -> Any:
     app = _application(scene, "in_force")
     grant = scene.session.execute(select(Grant).where(Grant.application_id == app.id)).scalars().first()
     assert grant is not None, "an application in force has its grants"
-    if getattr(grant, WORKFLOWS[GRANTS].attribute) != state:
-        place(scene.session, WORKFLOWS[GRANTS], grant, state)
-    return grant
+    return place(scene.session, GRANT, grant, state)
 
 
 def _grant_org(scene: Scene, grant: Any, _transition: str) -> OrgRef:
@@ -108,7 +104,7 @@ BUILDERS = {
         build=_request, org=_request_org, ready=_reason,
         actors={"route": CITY, "decline": CITY, "answer": STAFF, "escalate": PLATFORM},
     ),
-    GRANTS: Builder(
+    GRANT.name: Builder(
         build=_grant, org=_grant_org, ready=_reason,
         actors={"suspend": CITY, "resume": CITY, "revoke": STAFF, "revoke_by_bureau": CITY, "expire": PLATFORM},
     ),

@@ -8,12 +8,10 @@ from sqlalchemy import select
 
 from kaifang.catalog.models import CatalogEntry
 from kaifang.datastore.models import IngestRun
+from kaifang.datastore.workflow import INGEST
 from kaifang.security import OrgRef
-from kaifang.workflow import WORKFLOWS
 from tests.access.factories import conditional_register
 from tests.workflow.builders import PLATFORM, Builder, Scene, place
-
-INGEST = "datastore_ingest"
 
 
 def _run(scene: Scene, state: str) -> Any:
@@ -24,9 +22,7 @@ def _run(scene: Scene, state: str) -> Any:
     run = scene.session.execute(select(IngestRun).where(IngestRun.entry_id == entry.id)
                                 .order_by(IngestRun.id.desc())).scalars().first()
     assert run is not None, "the register's data was ingested by a run"
-    if getattr(run, WORKFLOWS[INGEST].attribute) != state:
-        place(scene.session, WORKFLOWS[INGEST], run, state)
-    return run
+    return place(scene.session, INGEST, run, state)
 
 
 def _org(scene: Scene, run: Any, _transition: str) -> OrgRef:
@@ -36,5 +32,5 @@ def _org(scene: Scene, run: Any, _transition: str) -> OrgRef:
 
 
 BUILDERS = {
-    INGEST: Builder(build=_run, org=_org, actors={"start": PLATFORM, "succeed": PLATFORM, "fail": PLATFORM}),
+    INGEST.name: Builder(build=_run, org=_org, actors={"start": PLATFORM, "succeed": PLATFORM, "fail": PLATFORM}),
 }

@@ -68,7 +68,10 @@ class Builder:
 def place(session: Session, workflow: Workflow, obj: Any, state: str) -> Any:
     """Test only: put ``obj`` in ``state`` without a transition (no history, no audit event), for a state no
     service path reaches cheaply. The machine's own guard against stray assignments is held open for it.
-    Committed (inside the test's transaction), so that a refused move rolling back its own work keeps it."""
+    Committed (inside the test's transaction), so that a refused move rolling back its own work keeps it.
+    An object already in ``state`` is left as it is."""
+    if getattr(obj, workflow.attribute) == state:
+        return obj
     token = _moving.set(id(obj))
     try:
         setattr(obj, workflow.attribute, state)
