@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaifang.audit import record
-from kaifang.catalog import entry_access_info, get_entry
+from kaifang.catalog import EntryState, entry_access_info, get_entry
 from kaifang.datastore.models import LookupService
 from kaifang.db import utcnow
 from kaifang.errors import ValidationErrors
@@ -88,7 +88,7 @@ def lookup_services(session: Session, principal: Principal, entry_id: int | None
             entry = get_entry(session, principal, svc.entry_id)
         except NotFound:
             continue
-        if entry.card.status == "published" or entry_id is not None:
+        if entry.card.status == EntryState.PUBLISHED or entry_id is not None:
             views.append(_view(svc, entry.card.name))
     return views
 

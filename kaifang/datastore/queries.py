@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaifang.catalog import entry_access_info
+from kaifang.catalog import EntryState, entry_access_info
 from kaifang.datastore.models import DatasetVersion, IngestRun
 from kaifang.security import PUBLIC, Permission, Principal, authorize, query
 
@@ -33,7 +33,7 @@ def ingest_runs(session: Session, principal: Principal, entry_id: int, limit: in
 def versions(session: Session, principal: Principal, entry_id: int) -> list[DatasetVersion]:
     """The versions of a published entry, or of an unpublished one the principal's organisation manages."""
     access = entry_access_info(session, entry_id)
-    if access.status != "published":
+    if access.status != EntryState.PUBLISHED:
         authorize(principal, Permission.CATALOG_READ, access.org, hide=True)
     return list(session.execute(select(DatasetVersion).where(DatasetVersion.entry_id == entry_id)
                                 .order_by(DatasetVersion.number.desc())).scalars())

@@ -128,11 +128,10 @@ class Workflow:
         """The transitions this principal may attempt from ``state`` (guards not run): for buttons."""
         return [t for t in self.transitions if state in t.source and self.permits(principal, t.permission, org)]
 
-    def check(self, principal: Principal, state: str, name: str, org: OrgRef | None) -> Transition:
-        """May ``principal`` take transition ``name`` from ``state`` on an object of ``org``? Returns the
-        transition, or raises exactly what ``transition()`` would raise, without changing anything. The
-        permission is checked before the state, so a caller without it learns nothing of the state.
-        Guards are not run: they need the object and the session (``transition()`` runs them)."""
+    def permitted(self, principal: Principal, name: str, org: OrgRef | None) -> Transition:
+        """The transition ``name``, if ``principal`` may take it on an object of ``org`` (whatever its state);
+        otherwise the refusal ``transition()`` gives. Checked before the state is read, so that a caller without
+        the permission learns nothing of it."""
         t = self.get(name)
         if t is None:
             raise BusinessRuleError(UNKNOWN_TRANSITION, transition=name)
@@ -140,17 +139,16 @@ class Workflow:
             if not principal.is_authenticated:
                 raise NotAuthenticated()
             raise PermissionDenied()
+        return t
+
+    def check(self, principal: Principal, state: str, name: str, org: OrgRef | None) -> Transition:
+        """May ``principal`` take transition ``name`` from ``state`` on an object of ``org``? Returns the
+        transition, or raises exactly what ``transition()`` would raise, without changing anything. Guards are
+        not run: they need the object and the session (``transition()`` runs them)."""
+        t = self.permitted(principal, name, org)
         if state not in t.source:
             raise IllegalTransition(self, state, t)
         return t
-
-    def may(self, principal: Principal, state: str, name: str, org: OrgRef | None) -> bool:
-        """``check()`` as a yes or no, for showing or hiding an action."""
-        try:
-            self.check(principal, state, name, org)
-        except (BusinessRuleError, NotAuthenticated, PermissionDenied):
-            return False
-        return True
 
 
 class IllegalTransition(BusinessRuleError):
@@ -200,17 +198,12 @@ def transition(
     object's state. The object's row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL) and its state
     re-read, so two concurrent moves cannot both start from the same state.
     """
-    t = workflow.get(name)
-    if t is None:
-        raise BusinessRuleError(UNKNOWN_TRANSITION, transition=name)
-    if not workflow.permits(principal, t.permission, org):  # before the state: see ``Workflow.check``
-        if not principal.is_authenticated:
-            raise NotAuthenticated()
-        raise PermissionDenied()
+    t = workflow.permitted(principal, name, org)  # before the row is locked and its state read
     session.flush()
     session.refresh(obj, attribute_names=[workflow.attribute], with_for_update=True)
     from_state = getattr(obj, workflow.attribute)
-    workflow.check(principal, from_state, name, org)
+    if from_state not in t.source:
+        raise IllegalTransition(workflow, from_state, t)
     note = note.strip()
     if t.guard is not None:
         t.guard(TransitionContext(session, principal, obj, t, from_state, note, details))

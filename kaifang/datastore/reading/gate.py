@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.access import DatasetRef, Delivery, Offer, OpenClass, grants_for, offer, read_refusal
 from kaifang.audit import AccessLog, current_request
-from kaifang.catalog import EntryAccess, entry_access_info
+from kaifang.catalog import EntryAccess, EntryState, entry_access_info
 from kaifang.config import Settings
 from kaifang.datastore.engine import Projection
 from kaifang.datastore.models import DatasetVersion
@@ -77,7 +77,7 @@ class EngineLimits:
 def _offer_for(session: Session, principal: Principal, access: EntryAccess) -> Offer:
     """The access decision of ``principal`` on this entry, for every delivery path (access/decision.py)."""
     managed = principal.can(Permission.CATALOG_MANAGE, access.org)
-    published = access.status == "published"
+    published = access.status == EntryState.PUBLISHED
     ref = DatasetRef(access.entry_id, OpenClass(access.open_class or OpenClass.NOT_OPEN), published, managed)
     refusal = read_refusal(session, principal, access.entry_id)  # A34.1 closure, a key bound elsewhere (A20.4)
     grants = grants_for(session, principal, access.entry_id) if not refusal else []
@@ -90,7 +90,7 @@ def open_for_reading(session: Session, principal: Principal, entry_id: int, deli
     """Decide, log, and hand back what the reader may read. Refusals are logged too. An entry the principal
     may not see answers 404, like a missing one."""
     access = entry_access_info(session, entry_id)
-    if not (access.status == "published" or principal.can(Permission.CATALOG_READ, access.org)):
+    if not (access.status == EntryState.PUBLISHED or principal.can(Permission.CATALOG_READ, access.org)):
         raise NotFound()
     the_offer = _offer_for(session, principal, access)
     decision = the_offer.decision(delivery)

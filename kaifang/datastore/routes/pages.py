@@ -28,6 +28,7 @@ from kaifang.catalog import (
     FREQUENCY_LABELS,
     OPEN_CLASS_LABELS,
     SENSITIVITY_LABELS,
+    EntryState,
     get_entry,
     record_view,
 )
@@ -81,7 +82,7 @@ def dataset_page(request: Request, db: DB, principal: Me, key: str) -> Response:
         api=api_of(settings.base_url, card.id, entry.schema, preview.offer, bool(versions), preview),
         type_operators={t.value: ops for t, ops in OPERATORS.items()},
     )
-    if card.status == "published":
+    if card.status == EntryState.PUBLISHED:
         # A20.1: conditional data is applied for from its page; A24.2: the results of use reported against it.
         context.update(apply_href=f"/access/new?entry={card.id}" if card.open_class == "conditional" else None,
                        use_results=results_for_entry(db, principal, card.id), result_kinds=RESULT_KINDS)
